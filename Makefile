@@ -1,0 +1,60 @@
+# GAS. `make run` starts the embedded stack; `make test` runs every check. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+
+.PHONY: help install run test lint typecheck unit integration schemas provision clean
+
+help:
+	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
+	@echo "make test         lint, types, schema drift, unit and integration tests"
+	@echo "make unit         unit tests only (no emulator)"
+	@echo "make integration  integration tests against a real AWS emulator (GAS_TEST_BACKEND)"
+	@echo "make schemas      regenerate shared/schemas/ from the message code"
+
+# uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock $(PYPROJECTS)
+	$(UV) sync --all-packages --frozen
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	$(BIN)/gas run
+
+test: lint typecheck
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/gas schemas --check
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -m "not integration"
+
+integration: install
+	$(BIN)/pytest -m integration
+
+schemas: install
+	$(BIN)/gas schemas
+
+provision: install
+	$(BIN)/gas provision
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .run .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,5 @@
+"""`python -m annotator` starts the service."""
+
+from .main import run
+
+run()

@@ -1,0 +1,5 @@
+"""`python -m archiver` starts the service."""
+
+from .main import run
+
+run()

@@ -1,0 +1,1 @@
+"""GAS restorer service."""

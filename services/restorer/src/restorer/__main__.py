@@ -1,0 +1,5 @@
+"""`python -m restorer` starts the service."""
+
+from .main import run
+
+run()

@@ -1,0 +1,1 @@
+"""GAS thawer service."""

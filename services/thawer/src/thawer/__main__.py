@@ -1,0 +1,5 @@
+"""`python -m thawer` starts the service."""
+
+from .main import run
+
+run()

@@ -1,0 +1,1 @@
+"""GAS web service: pages, JSON API and health, served by gunicorn."""

@@ -1,0 +1,5 @@
+"""`python -m web` starts gunicorn."""
+
+from .main import run
+
+run()

@@ -1,0 +1,38 @@
+"""Publishes messages to their SNS topic with the attributes that subscriptions filter on."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from ..messages import Envelope, Payload, encode, new_message
+from ..topology import Names
+from .aws import Aws
+
+log = logging.getLogger(__name__)
+
+
+class Publisher:
+    """One per process; `source` is the publishing service's name."""
+
+    def __init__(self, aws: Aws, names: Names, source: str):
+        self._aws = aws
+        self._names = names
+        self.source = source
+
+    def topic_arn(self, topic: str) -> str:
+        return self._aws.arn("sns", self._names.topic(topic))
+
+    def publish(self, payload: Payload, *, message_id: uuid.UUID | None = None) -> Envelope[Payload]:
+        message = new_message(payload, source=self.source, message_id=message_id)
+        attributes = {
+            "type": {"DataType": "String", "StringValue": message.type},
+            "version": {"DataType": "Number", "StringValue": str(message.version)},
+        }
+        for name in payload.ROUTING:
+            attributes[name] = {"DataType": "String", "StringValue": str(getattr(payload, name))}
+        self._aws.client("sns").publish(
+            TopicArn=self.topic_arn(payload.TOPIC), Message=encode(message), MessageAttributes=attributes
+        )
+        log.info("published %s", message.type, extra={"message_id": str(message.id)})
+        return message

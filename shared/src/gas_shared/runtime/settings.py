@@ -1,0 +1,58 @@
+"""Typed settings from the environment (GAS_*); a missing or bad value stops the service at start."""
+
+from __future__ import annotations
+
+import os
+from typing import TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PREFIX_PATTERN = r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$"
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads. AWS region and endpoints come from the SDK's own variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GAS_", frozen=True, extra="ignore")
+
+    prefix: str = Field("gas", pattern=PREFIX_PATTERN, description="names every bucket, table, topic, queue")
+    log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    http_host: str = Field("127.0.0.1", description="address the HTTP server (pages, /healthz, /readyz) binds")
+    http_port: int = Field(8080, ge=1, le=65535, description="port of that HTTP server")
+    free_retention_seconds: int = Field(300, ge=0, description="how long Free users' results stay")
+    max_receives: int = Field(5, ge=1, le=1000, description="receives before SQS moves a message to its DLQ")
+
+
+class WorkerSettings(ServiceSettings):
+    """Settings of the queue consumers (annotator, archiver, restorer, thawer)."""
+
+    concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    visibility_timeout: int = Field(60, ge=10, le=43200, description="seconds a received message is hidden")
+    wait_time_seconds: int = Field(10, ge=1, le=20, description="SQS long-poll wait")
+    drain_seconds: float = Field(25, ge=0, description="after SIGTERM, how long in-flight work may finish")
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class ProvisionSettings(ServiceSettings):
+    """Settings of `gas provision` (and of the local stack, which provisions at start)."""
+
+    cors_origins: str = Field(
+        "http://127.0.0.1:8080,http://localhost:8080",
+        description="comma-separated origins allowed to POST uploads to the inputs bucket",
+    )
+    queue_visibility_timeout: int = Field(60, ge=0, le=43200)
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the environment is incomplete; exits with a readable message."""
+
+
+def load(cls: type[S]) -> S:
+    try:
+        return cls()
+    except ValidationError as e:
+        lines = [f"  GAS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in e.errors()]
+        raise SettingsError("invalid settings:\n" + "\n".join(lines)) from None

@@ -1,0 +1,119 @@
+"""State transitions as DynamoDB conditional updates: the guard that makes redelivered messages harmless."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from .aws import error_code
+
+_to_dynamo = TypeSerializer().serialize
+_from_dynamo = TypeDeserializer().deserialize
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _to_dynamo(v) for k, v in values.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _from_dynamo(v) for k, v in item.items()}
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"  # this call made the transition
+    ALREADY = "already"  # an earlier delivery made it: acknowledge, repeat no effect
+    CONFLICT = "conflict"  # the record is in some other state
+    MISSING = "missing"  # no such record
+
+
+@dataclass(frozen=True)
+class Transition:
+    outcome: Outcome
+    item: dict[str, Any] | None  # the record after the call (new on APPLIED, as found otherwise)
+
+    @property
+    def applied(self) -> bool:
+        return self.outcome is Outcome.APPLIED
+
+
+class StateTable:
+    """One DynamoDB table whose records move between named states in one attribute."""
+
+    def __init__(self, dynamodb: Any, table: str, key: str, state_attr: str = "status"):
+        self._ddb = dynamodb
+        self.table = table
+        self.key = key
+        self.state_attr = state_attr
+
+    def get(self, key_value: str) -> dict[str, Any] | None:
+        answer = self._ddb.get_item(
+            TableName=self.table, Key=to_item({self.key: key_value}), ConsistentRead=True
+        )
+        return from_item(answer["Item"]) if "Item" in answer else None
+
+    def create(self, item: Mapping[str, Any]) -> bool:
+        """Put a new record unless one with that key exists; False when it already did."""
+        try:
+            self._ddb.put_item(
+                TableName=self.table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": self.key},
+            )
+        except ClientError as e:
+            if error_code(e) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def transition(
+        self,
+        key_value: str,
+        *,
+        from_states: Iterable[str],
+        to: str,
+        set_fields: Mapping[str, Any] | None = None,
+        remove_fields: Iterable[str] = (),
+    ) -> Transition:
+        """Move from one of `from_states` to `to`, setting fields in the same write, or say why not."""
+        from_states = list(from_states)
+        names = {"#k": self.key, "#s": self.state_attr}
+        values: dict[str, Any] = {":to": to}
+        sets = ["#s = :to"]
+        for i, (field_name, value) in enumerate((set_fields or {}).items()):
+            names[f"#f{i}"] = field_name
+            values[f":v{i}"] = value
+            sets.append(f"#f{i} = :v{i}")
+        removes = []
+        for i, field_name in enumerate(remove_fields):
+            names[f"#r{i}"] = field_name
+            removes.append(f"#r{i}")
+        for i, state in enumerate(from_states):
+            values[f":from{i}"] = state
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        # The condition is the whole idempotency story: only a record in an expected state moves.
+        condition = f"attribute_exists(#k) AND #s IN ({', '.join(f':from{i}' for i in range(len(from_states)))})"
+        try:
+            answer = self._ddb.update_item(
+                TableName=self.table,
+                Key=to_item({self.key: key_value}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as e:
+            if error_code(e) != "ConditionalCheckFailedException":
+                raise
+            current = self.get(key_value)
+            if current is None:
+                return Transition(Outcome.MISSING, None)
+            already = current.get(self.state_attr) == to
+            return Transition(Outcome.ALREADY if already else Outcome.CONFLICT, current)
+        return Transition(Outcome.APPLIED, from_item(answer["Attributes"]))

@@ -1,0 +1,208 @@
+"""The real AWS emulator the integration tests run against, chosen by GAS_TEST_BACKEND:
+
+- `moto` (default): an embedded moto server on a free loopback port, started for the session;
+- `localstack`: a LocalStack container through testcontainers (needs a Docker-compatible engine);
+- `endpoint`: whatever answers at GAS_TEST_AWS_ENDPOINT (a running LocalStack, a compose stack, ...).
+
+Every test provisions its own resources under a fresh prefix, so tests never see each other's messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gas_shared.devstack import Child, Emulator, aws_environment, http_ok
+from gas_shared.polling import wait_until
+from gas_shared.provisioning import Plan, Provisioned, provision
+from gas_shared.runtime.aws import Aws
+from gas_shared.topology import Names
+
+BACKEND = os.environ.get("GAS_TEST_BACKEND", "moto")
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Backend:
+    kind: str
+    endpoint: str
+
+
+def _localstack() -> Iterator[Backend]:
+    try:
+        import docker
+
+        docker.from_env().ping()
+    except Exception as e:
+        pytest.skip(f"GAS_TEST_BACKEND=localstack but no Docker-compatible engine answers: {e}")
+    from testcontainers.localstack import LocalStackContainer
+
+    container = LocalStackContainer(os.environ.get("GAS_TEST_LOCALSTACK_IMAGE", "localstack/localstack:4.14"))
+    container.with_services("s3", "sqs", "sns", "dynamodb", "sts")
+    if os.environ.get("LOCALSTACK_AUTH_TOKEN"):
+        container.with_env("LOCALSTACK_AUTH_TOKEN", os.environ["LOCALSTACK_AUTH_TOKEN"])
+    with container:
+        yield Backend("localstack", container.get_url())
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if BACKEND == "moto":
+        emulator = Emulator(free_port(), tmp_path_factory.mktemp("moto") / "moto.log")
+        emulator.start()
+        yield Backend("moto", emulator.endpoint)
+        emulator.stop()
+    elif BACKEND == "localstack":
+        yield from _localstack()
+    elif BACKEND == "endpoint":
+        yield Backend("endpoint", os.environ["GAS_TEST_AWS_ENDPOINT"])
+    else:
+        raise pytest.UsageError(f"GAS_TEST_BACKEND must be moto, localstack or endpoint, not {BACKEND!r}")
+
+
+@pytest.fixture
+def aws_env(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The SDK environment pointing at the emulator, set for this process and handed to children."""
+    env = aws_environment(backend.endpoint)
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def aws(aws_env: dict[str, str]) -> Aws:
+    return Aws()
+
+
+@pytest.fixture
+def names() -> Names:
+    return Names(f"t{uuid.uuid4().hex[:12]}")
+
+
+PLAN = Plan(retention_seconds=2, max_receives=3, visibility_timeout=10)
+
+
+@pytest.fixture
+def provisioned(aws: Aws, names: Names) -> Provisioned:
+    return provision(aws, names, PLAN)
+
+
+class Queues:
+    """Reading what landed in the stack's queues."""
+
+    def __init__(self, aws: Aws, done: Provisioned):
+        self.sqs = aws.client("sqs")
+        self.done = done
+
+    def receive(
+        self, key: str, *, dead: bool = False, wait: float = 5, expect: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Everything in a queue (deleting it), waiting up to `wait` s for `expect` messages if given."""
+        url = (self.done.dead_letter_queues if dead else self.done.queues)[key]
+        got: list[dict[str, Any]] = []
+
+        def more() -> bool:
+            answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                              MessageAttributeNames=["All"], VisibilityTimeout=30)
+            for m in answer.get("Messages", []):
+                got.append(m)
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            return expect is not None and len(got) >= expect
+
+        with contextlib.suppress(TimeoutError):  # fewer than expected is the caller's to judge
+            wait_until(more, wait, every=0.2)
+        return got
+
+    def depth(self, key: str, *, dead: bool = False) -> int:
+        url = (self.done.dead_letter_queues if dead else self.done.queues)[key]
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        return sum(int(v) for v in attrs.values())
+
+    def send(self, key: str, body: str) -> None:
+        self.sqs.send_message(QueueUrl=self.done.queues[key], MessageBody=body)
+
+
+@pytest.fixture
+def queues(aws: Aws, provisioned: Provisioned) -> Queues:
+    return Queues(aws, provisioned)
+
+
+@dataclass
+class Service:
+    child: Child
+    port: int
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def status(self, path: str) -> int:
+        import urllib.error
+        import urllib.request
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=5) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    def log(self) -> list[dict[str, Any]]:
+        lines = self.child.log_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> int | None:
+        self.child.signal(signum)
+        code = self.child.wait(timeout)
+        self.child.close()
+        return code
+
+
+@pytest.fixture
+def start_service(aws_env: dict[str, str], names: Names, tmp_path: Path) -> Iterator[Callable[..., Service]]:
+    """Start a real service process (or a script) against the emulator; stopped at the end of the test."""
+    started: list[Service] = []
+
+    def start(name: str, argv: list[str] | None = None, ready: bool = True, **env: str) -> Service:
+        port = free_port()
+        child = Child(
+            name, argv or [sys.executable, "-m", name],
+            {**aws_env, "GAS_PREFIX": names.prefix, "GAS_HTTP_PORT": str(port), "GAS_WAIT_TIME_SECONDS": "1",
+             "GAS_VISIBILITY_TIMEOUT": "10", "GAS_SECRET_KEY": "x" * 40, **env},
+            tmp_path / f"{name}-{port}.log",
+        )
+        child.start()
+        service = Service(child, port)
+        started.append(service)
+        what = "/readyz" if ready else "/healthz"
+        wait_until(lambda: child.running and http_ok(service.url(what)), 60, what=f"{name} {what}")
+        return service
+
+    yield start
+    for service in started:
+        if service.child.running:
+            service.stop(signal.SIGKILL, timeout=5)

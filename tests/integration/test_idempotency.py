@@ -1,0 +1,78 @@
+"""At-least-once delivery, exactly-once effects: the transition helper and a redelivered message."""
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from gas_shared.messages import JobCompleted, JobRequested, decode, encode, new_message
+from gas_shared.polling import wait_until
+from gas_shared.runtime.consumer import Backoff, Consumer
+from gas_shared.runtime.publisher import Publisher
+from gas_shared.runtime.transitions import Outcome, StateTable
+
+
+@pytest.fixture
+def jobs(aws, names, provisioned):
+    return StateTable(aws.client("dynamodb"), names.jobs_table, key="job_id")
+
+
+def test_transitions_apply_once_and_say_why_not_otherwise(jobs):
+    job_id = str(uuid.uuid4())
+    assert jobs.create({"job_id": job_id, "status": "PENDING", "user_id": "u"})
+    assert not jobs.create({"job_id": job_id, "status": "PENDING", "user_id": "u"})
+
+    first = jobs.transition(job_id, from_states=["PENDING"], to="RUNNING", set_fields={"attempt": 1})
+    assert first.outcome is Outcome.APPLIED and first.item["attempt"] == 1
+    again = jobs.transition(job_id, from_states=["PENDING"], to="RUNNING", set_fields={"attempt": 2})
+    assert again.outcome is Outcome.ALREADY and again.item["attempt"] == 1  # the second write did nothing
+    wrong = jobs.transition(job_id, from_states=["PENDING"], to="COMPLETED")
+    assert wrong.outcome is Outcome.CONFLICT and wrong.item["status"] == "RUNNING"
+    assert jobs.transition(str(uuid.uuid4()), from_states=["PENDING"], to="RUNNING").outcome is Outcome.MISSING
+    done = jobs.transition(job_id, from_states=["RUNNING"], to="COMPLETED", remove_fields=["attempt"])
+    assert done.applied and "attempt" not in jobs.get(job_id)
+
+
+def test_a_redelivered_message_repeats_no_effect(aws, names, jobs, queues, golden):
+    """The handler crashes after its effect (before the ack), and the same message is also published twice."""
+    request = decode(golden("job.requested")).data
+    job_id = str(request.job_id)
+    jobs.create({"job_id": job_id, "status": "PENDING", "user_id": str(request.user_id)})
+    publisher = Publisher(aws, names, "test")
+    calls, effects, crashed = [], [], threading.Event()
+
+    def handle(job: JobRequested) -> None:
+        calls.append(job)
+        step = jobs.transition(str(job.job_id), from_states=["PENDING"], to="COMPLETED")
+        if step.applied:
+            effects.append(job)
+            publisher.publish(JobCompleted(
+                job_id=job.job_id, user_id=job.user_id, completed_at=datetime.now(UTC),
+                results={"vcf": f"{job.user_id}/{job.job_id}/results/out.vcf.gz"}, variant_count=3,
+            ))
+        if not crashed.is_set():
+            crashed.set()
+            raise RuntimeError("worker died after the effect, before the ack")
+
+    message = new_message(request, source="web")
+    publisher.publish(request, message_id=message.id)
+    sqs = aws.client("sqs")
+    sqs.send_message(QueueUrl=queues.done.queues["annotate"], MessageBody=encode(message))  # a duplicate
+
+    consumer = Consumer(aws, names.queue("annotate"), {JobRequested: handle}, concurrency=2,
+                        visibility_timeout=10, wait_time=1, drain_seconds=5, backoff=Backoff(base=1, cap=1))
+    stop = threading.Event()
+    thread = consumer.start(stop)
+    try:
+        wait_until(lambda: len(calls) >= 3 and queues.depth("annotate") == 0, 30, what="all deliveries handled")
+    finally:
+        stop.set()
+        thread.join(15)
+    assert len(calls) == 3  # delivered three times: original, duplicate, redelivery after the crash
+    assert len(effects) == 1
+    completed = queues.receive("archive", wait=6, expect=1)
+    assert len(completed) == 1
+    assert json.loads(completed[0]["Body"])["data"]["job_id"] == job_id
+    assert jobs.get(job_id)["status"] == "COMPLETED"
+    assert queues.depth("annotate", dead=True) == 0
