@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test lint typecheck unit integration schemas provision clean
+.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -58,3 +58,6 @@ provision: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .run .pytest_cache .ruff_cache .mypy_cache
+
+bench-startup: install
+	$(BIN)/python bench/startup.py
