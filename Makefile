@@ -11,14 +11,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup clean
+.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup test-localstack clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
 	@echo "make test         lint, types, schema drift, unit and integration tests"
 	@echo "make unit         unit tests only (no emulator)"
 	@echo "make integration  integration tests against a real AWS emulator (GAS_TEST_BACKEND)"
+	@echo "make test-localstack  the integration tests against LocalStack (testcontainers)"
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
+	@echo "make bench-startup    cold/warm start time of make run and idle RSS"
 
 # uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -49,6 +51,14 @@ unit: install
 
 integration: install
 	$(BIN)/pytest -m integration
+
+# The same integration suite against a LocalStack container (testcontainers). Needs a Docker-compatible
+# engine; on machines without Docker, ../shared/tools/container-engine provides one.
+CONTAINER_ENGINE := ../shared/tools/container-engine
+test-localstack: install
+	if ! docker info >/dev/null 2>&1 && [ -x $(CONTAINER_ENGINE) ]; then $(CONTAINER_ENGINE) up; fi
+	if [ -x $(CONTAINER_ENGINE) ]; then eval "$$($(CONTAINER_ENGINE) env)"; fi; \
+	  GAS_TEST_BACKEND=localstack $(BIN)/pytest -m integration
 
 schemas: install
 	$(BIN)/gas schemas
