@@ -78,7 +78,8 @@ def main() -> None:
     inner = re.search(r"healthy in ([\d.]+)s", output)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"make run, cold (fresh clone, empty caches): {cold:6.1f} s to five healthy services")
-    print(f"make run, warm:                             {warm:6.1f} s ({inner.group(1) if inner else '?'} s in gas run)")
+    in_gas_run = inner.group(1) if inner else "?"
+    print(f"make run, warm:                             {warm:6.1f} s ({in_gas_run} s in gas run)")
     print("idle RSS after 15 s:")
     for service in SERVICES:
         note = " (gunicorn master + workers)" if service == "web" else ""

@@ -18,13 +18,7 @@ def _provision(_args: argparse.Namespace) -> int:
 
     settings = load(ProvisionSettings)
     logs.configure("provision", settings.log_level)
-    plan = provisioning.Plan(
-        retention_seconds=settings.free_retention_seconds,
-        max_receives=settings.max_receives,
-        visibility_timeout=settings.queue_visibility_timeout,
-        cors_origins=tuple(o.strip() for o in settings.cors_origins.split(",") if o.strip()),
-    )
-    done = provisioning.provision(Aws(), Names(settings.prefix), plan)
+    done = provisioning.provision(Aws(), Names(settings.prefix), provisioning.Plan.from_settings(settings))
     print(json.dumps(done.__dict__, indent=2))
     return 0
 

@@ -117,6 +117,9 @@ class Emulator:
 
     def start(self, within: float = 60) -> None:
         self.child.start()
+        self.wait_ready(within)
+
+    def wait_ready(self, within: float = 60) -> None:
         wait_until(lambda: http_ok(f"{self.endpoint}/moto-api/"), within, what=f"moto server on {self.port}")
 
     def stop(self) -> None:
@@ -148,6 +151,9 @@ class Stack:
     """The emulator plus the five services, started in order and stopped in reverse."""
 
     def __init__(self, settings: StackSettings):
+        # Unset AWS variables the stack must not inherit (a profile, a real endpoint) before anything runs.
+        for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL_") or k in ("AWS_PROFILE",)]:
+            del os.environ[key]
         self.settings = settings
         self.logs = settings.run_dir / settings.prefix / "logs"
         self.emulator = Emulator(settings.emulator, self.logs / "emulator.log")
@@ -167,12 +173,17 @@ class Stack:
         return f"http://127.0.0.1:{self.settings.port_of(service)}{path}"
 
     def start(self) -> float:
-        """Start everything and wait until every service is healthy and ready; returns seconds taken."""
+        """Start everything and wait until every service is healthy and ready; returns seconds taken.
+
+        The services start with the emulator rather than after provisioning: their interpreters load
+        while moto boots, and each reports not-ready until its queues and tables exist.
+        """
         began = time.monotonic()
-        self.emulator.start()
-        self.provision()
+        self.emulator.child.start()
         for child in self.services:
             child.start()
+        self.emulator.wait_ready()
+        self.provision()
         for child in self.services:
             wait_until(lambda c=child: (  # type: ignore[misc]
                 self._alive_or_raise(c) and http_ok(self.url(c.name, "/readyz"))
@@ -180,11 +191,15 @@ class Stack:
         return time.monotonic() - began
 
     def provision(self) -> None:
-        """Provision in a child with the stack's environment, so the launcher's own stays untouched."""
-        self.logs.mkdir(parents=True, exist_ok=True)
-        with (self.logs / "provision.log").open("ab") as log:
-            subprocess.run([sys.executable, "-m", "gas_shared.cli", "provision"], env=self.env, check=True,
-                           stdout=log, stderr=subprocess.STDOUT)
+        """Provision in this process, with the stack's AWS environment (the launcher talks to no other)."""
+        from .provisioning import Plan, provision
+        from .runtime.aws import Aws
+        from .runtime.settings import ProvisionSettings
+        from .topology import Names
+
+        os.environ.update({k: v for k, v in self.env.items() if k.startswith("AWS_")})
+        settings = ProvisionSettings(prefix=self.settings.prefix, cors_origins=self.env["GAS_CORS_ORIGINS"])
+        provision(Aws(), Names(self.settings.prefix), Plan.from_settings(settings))
 
     def _alive_or_raise(self, child: Child) -> bool:
         if not child.running:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .runtime.aws import Aws, error_code
+from .runtime.settings import ProvisionSettings
 from .topology import BUCKETS, QUEUES, TOPICS, Names, QueueSpec
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,15 @@ class Plan:
     max_receives: int = 5
     visibility_timeout: int = 60
     cors_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
+
+    @classmethod
+    def from_settings(cls, settings: ProvisionSettings) -> Plan:
+        return cls(
+            retention_seconds=settings.free_retention_seconds,
+            max_receives=settings.max_receives,
+            visibility_timeout=settings.queue_visibility_timeout,
+            cors_origins=tuple(o.strip() for o in settings.cors_origins.split(",") if o.strip()),
+        )
 
 
 @dataclass
