@@ -21,7 +21,6 @@ class ServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", description="address the HTTP server (pages, /healthz, /readyz) binds")
     http_port: int = Field(8080, ge=1, le=65535, description="port of that HTTP server")
     free_retention_seconds: int = Field(300, ge=0, description="how long Free users' results stay")
-    max_receives: int = Field(5, ge=1, le=1000, description="receives before SQS moves a message to its DLQ")
 
 
 class WorkerSettings(ServiceSettings):
@@ -44,6 +43,7 @@ class ProvisionSettings(ServiceSettings):
         description="comma-separated origins allowed to POST uploads to the inputs bucket",
     )
     queue_visibility_timeout: int = Field(60, ge=0, le=43200)
+    max_receives: int = Field(5, ge=1, le=1000, description="receives before SQS moves a message to its DLQ")
 
 
 class SettingsError(SystemExit):
