@@ -26,15 +26,31 @@ def _check_owned(keys: list[str], user_id: uuid.UUID, job_id: uuid.UUID) -> None
         raise ValueError(f"keys outside {prefix}: {bad}")
 
 
-class JobRequested(Payload):
+class JobEvent(Payload):
+    """A message about one job of one user."""
+
+    job_id: uuid.UUID
+    user_id: uuid.UUID
+
+
+class _KeysOfTheJob(JobEvent):
+    """A job message carrying result keys, which must all lie under <user_id>/<job_id>/."""
+
+    keys: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _keys_are_the_jobs(self) -> Self:
+        _check_owned(self.keys, self.user_id, self.job_id)
+        return self
+
+
+class JobRequested(JobEvent):
     """A user submitted an uploaded VCF for annotation."""
 
     TYPE = "job.requested"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
     reference_id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
     input_key: str = Field(pattern=KEY_PATTERN)
     input_filename: str = Field(min_length=1, max_length=255)
@@ -46,15 +62,13 @@ class JobRequested(Payload):
         return self
 
 
-class JobCompleted(Payload):
+class JobCompleted(JobEvent):
     """Annotation finished and the results are stored."""
 
     TYPE = "job.completed"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
     completed_at: Timestamp
     # Result name (vcf, index, log, summary, ...) to its key in the results bucket.
     results: dict[str, str] = Field(min_length=1)
@@ -69,36 +83,26 @@ class JobCompleted(Payload):
         return self
 
 
-class JobFailed(Payload):
+class JobFailed(JobEvent):
     """Annotation failed for good; reason (and line, for bad input) says why."""
 
     TYPE = "job.failed"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
     failed_at: Timestamp
     reason: str = Field(min_length=1, max_length=2000)
     line: int | None = Field(default=None, ge=1)
 
 
-class JobArchived(Payload):
+class JobArchived(_KeysOfTheJob):
     """A job's results moved to the GLACIER storage class."""
 
     TYPE = "job.archived"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
     archived_at: Timestamp
-    keys: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _keys_are_the_jobs(self) -> Self:
-        _check_owned(self.keys, self.user_id, self.job_id)
-        return self
 
 
 class UserPlanChanged(Payload):
@@ -115,35 +119,25 @@ class UserPlanChanged(Payload):
     changed_at: Timestamp
 
 
-class RestoreRequested(Payload):
+class RestoreRequested(_KeysOfTheJob):
     """A restore from GLACIER was started for a job's results."""
 
     TYPE = "restore.requested"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
-    keys: list[str] = Field(min_length=1)
     tier: Tier
     requested_at: Timestamp
     expected_ready_at: Timestamp
 
-    @model_validator(mode="after")
-    def _keys_are_the_jobs(self) -> Self:
-        _check_owned(self.keys, self.user_id, self.job_id)
-        return self
 
-
-class JobRestored(Payload):
+class JobRestored(JobEvent):
     """A job's results are back in STANDARD storage and downloadable."""
 
     TYPE = "job.restored"
     VERSION = 1
     TOPIC = JOBS_TOPIC
 
-    job_id: uuid.UUID
-    user_id: uuid.UUID
     restored_at: Timestamp
 
 
