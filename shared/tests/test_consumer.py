@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+
 from gas_shared.messages import JobCompleted, JobRequested
 from gas_shared.polling import wait_until
 from gas_shared.runtime.consumer import Backoff, Consumer, PermanentError, RetryableError

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import pytest
+from pydantic import ValidationError
+
 from gas_shared.messages import (
     REGISTRY,
     JobCompleted,
@@ -20,7 +22,6 @@ from gas_shared.messages import (
     encode,
     new_message,
 )
-from pydantic import ValidationError
 
 USER = uuid.UUID("6f1c2a3e-8d4b-4c7a-9e2f-0a1b2c3d4e5f")
 JOB = uuid.UUID("3b9d7e21-5c4a-4f8e-b6d2-1e0f9a8b7c6d")

@@ -1,6 +1,7 @@
 import json
 
 import jsonschema
+
 from gas_shared.messages import REGISTRY
 from gas_shared.messages.schema import SCHEMA_DIR, file_name, render_all
 

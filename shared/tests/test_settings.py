@@ -1,4 +1,5 @@
 import pytest
+
 from gas_shared.runtime.settings import SettingsError, WorkerSettings, load
 from gas_shared.topology import QUEUES, Names, queues_of
 

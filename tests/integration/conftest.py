@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from gas_shared.devstack import Child, Emulator, aws_environment, http_ok
 from gas_shared.polling import wait_until
 from gas_shared.provisioning import Plan, Provisioned, provision

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from gas_shared.devstack import http_ok
 from gas_shared.polling import wait_until
 from gas_shared.topology import SERVICES

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+
 from gas_shared.messages import JobCompleted, JobRequested, decode, encode, new_message
 from gas_shared.polling import wait_until
 from gas_shared.runtime.consumer import Backoff, Consumer

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from gas_shared.devstack import Emulator
 from gas_shared.polling import wait_until
 from gas_shared.provisioning import provision

@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+
 from gas_shared.messages import decode
 from gas_shared.polling import wait_until
 from gas_shared.runtime.publisher import Publisher

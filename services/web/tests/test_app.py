@@ -1,6 +1,7 @@
 import pytest
-from gas_shared.runtime.health import Readiness
 from pydantic import ValidationError
+
+from gas_shared.runtime.health import Readiness
 from web.app import create_app
 from web.settings import WebSettings
 

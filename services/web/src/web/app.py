@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+
 from gas_shared.runtime import checks, logs
 from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.health import Readiness

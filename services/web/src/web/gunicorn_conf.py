@@ -1,7 +1,6 @@
 """gunicorn settings, read from the same GAS_* environment as the app."""
 
 from gas_shared.runtime.settings import load
-
 from web.settings import WebSettings
 
 _settings = load(WebSettings)

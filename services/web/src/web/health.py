@@ -1,6 +1,7 @@
 """/healthz and /readyz for the web service, answered the same way as the workers' health server."""
 
 from flask import Blueprint, Response, current_app, jsonify
+
 from gas_shared.runtime.health import Readiness, health_answer
 
 blueprint = Blueprint("health", __name__)

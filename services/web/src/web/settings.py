@@ -1,7 +1,8 @@
 """The web service's settings (GAS_*), on top of what every service reads."""
 
-from gas_shared.runtime.settings import ServiceSettings
 from pydantic import Field, SecretStr
+
+from gas_shared.runtime.settings import ServiceSettings
 
 
 class WebSettings(ServiceSettings):
