@@ -1,0 +1,1 @@
+"""Reference bundles: genome FASTA (+ .fai), gene models in Ensembl-style GFF3, and a manifest."""

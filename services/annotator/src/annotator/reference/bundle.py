@@ -1,0 +1,84 @@
+"""A reference bundle on disk: genome.fa (+ .fai), genes.gff3 (Ensembl style) and manifest.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pysam
+
+from .synthetic import Gene, Genome
+
+FASTA, GFF3, MANIFEST = "genome.fa", "genes.gff3", "manifest.json"
+LINE = 60
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a bundle is and the checksums that say its files are whole."""
+
+    id: str
+    assembly: str
+    source: str
+    files: dict[str, str]  # file name -> sha256
+
+    @classmethod
+    def read(cls, directory: Path) -> Manifest:
+        return cls(**json.loads((directory / MANIFEST).read_text()))
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_fasta(contigs: dict[str, str], path: Path) -> None:
+    with path.open("w") as out:
+        for name, seq in contigs.items():
+            out.write(f">{name}\n")
+            for i in range(0, len(seq), LINE):
+                out.write(seq[i: i + LINE] + "\n")
+    pysam.faidx(str(path))
+
+
+def _gff_lines(gene: Gene) -> list[str]:
+    c, s = gene.contig, gene.strand
+    tid = f"transcript:{gene.transcript_id}"
+    rows = [
+        (c, "gene", gene.start, gene.end, ".", f"ID=gene:{gene.gene_id};Name={gene.name};biotype=protein_coding"),
+        (c, "mRNA", gene.start, gene.end, ".",
+         f"ID={tid};Parent=gene:{gene.gene_id};Name={gene.name}-201;biotype=protein_coding"),
+    ]
+    rows += [(c, "five_prime_UTR", u.start, u.end, ".", f"Parent={tid}") for u in gene.utr5]
+    rows += [(c, "exon", e.start, e.end, ".", f"Parent={tid}") for e in gene.exons]
+    # CDS phase: bases to skip at this piece's 5' end (transcript orientation) to reach a codon start.
+    done = 0
+    pieces = gene.cds if s == "+" else gene.cds[::-1]
+    for piece in pieces:
+        rows.append((c, "CDS", piece.start, piece.end, str((3 - done % 3) % 3), f"Parent={tid}"))
+        done += piece.end - piece.start + 1
+    rows += [(c, "three_prime_UTR", u.start, u.end, ".", f"Parent={tid}") for u in gene.utr3]
+    return [f"{c}\tGAS\t{kind}\t{a}\t{b}\t.\t{s}\t{phase}\t{attrs}" for c, kind, a, b, phase, attrs in rows]
+
+
+def write_gff3(genome: Genome, path: Path) -> None:
+    lines = ["##gff-version 3"]
+    lines += [f"##sequence-region {name} 1 {len(seq)}" for name, seq in genome.contigs.items()]
+    for gene in sorted(genome.genes, key=lambda g: (list(genome.contigs).index(g.contig), g.start)):
+        lines += _gff_lines(gene)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_bundle(genome: Genome, directory: Path, *, reference_id: str, assembly: str, source: str) -> Manifest:
+    directory.mkdir(parents=True, exist_ok=True)
+    write_fasta(genome.contigs, directory / FASTA)
+    write_gff3(genome, directory / GFF3)
+    files = {name: sha256(directory / name) for name in (FASTA, FASTA + ".fai", GFF3)}
+    manifest = Manifest(reference_id, assembly, source, files)
+    (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    return manifest
