@@ -7,6 +7,7 @@ keeps every coordinate, so tests can place a variant on a known codon, splice si
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -73,7 +74,7 @@ class Gene:
     def introns(self) -> list[Exon]:
         """Introns in transcript order."""
         ordered = sorted(self.exons, key=lambda e: e.start)
-        found = [Exon(a.end + 1, b.start - 1) for a, b in zip(ordered, ordered[1:], strict=False)]
+        found = [Exon(a.end + 1, b.start - 1) for a, b in itertools.pairwise(ordered)]
         return found if self.strand == "+" else found[::-1]
 
     def donor(self, intron: int = 1) -> list[int]:
