@@ -1,1 +1,3 @@
 """GAS annotator service."""
+
+__version__ = "0.1.0"

@@ -21,6 +21,7 @@ UTR5, UTR3 = 30, 40
 CDS_PARTS = (60, 90, 63)  # 213 bases = ATG + 69 sense codons + stop
 INTRONS = (120, 150)
 GENE_SPACING = 800
+TAIL = 6000  # after each contig's last gene: far enough (> 5 kb) to hold truly intergenic positions
 
 
 def revcomp(seq: str) -> str:
@@ -141,7 +142,7 @@ def _transcript(rng: random.Random) -> tuple[str, list[tuple[str, int]]]:
 def generate(seed: int = 20261123, contigs: tuple[tuple[str, int], ...] = (("chr1", 4), ("chr2", 3), ("chr3", 3))
              ) -> Genome:
     """Contigs named as given, each with that many genes on alternating strands."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
     genome = Genome()
     number = 0
     for contig, gene_count in contigs:
@@ -160,7 +161,7 @@ def generate(seed: int = 20261123, contigs: tuple[tuple[str, int], ...] = (("chr
             length += len(genomic)
             genome.genes.append(_place(f"GASG{number:05d}", f"GENE{number}", contig, strand, gene_start,
                                        len(seq), pieces))
-        tail = _random_seq(rng, UPSTREAM_GAP)
+        tail = _random_seq(rng, TAIL)
         parts.append(tail)
         genome.contigs[contig] = "".join(parts)
     return genome
