@@ -106,7 +106,7 @@ def annotated(tmp_path_factory):
     found = {}
     with pysam.VariantFile(str(result.files["vcf"])) as out:
         for record in out:
-            entries = record.info["BCSQ"] if "BCSQ" in record.info else ()
+            entries = record.info.get("BCSQ", ())
             found[record.id] = {t for e in entries for t in e.split("|")[0].split("&")}
     return found, result
 
