@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pysam
-import pysam.bcftools
 import pysam.version
 from pysam.utils import SamtoolsError
 
 from .. import __version__
 from ..reference.bundle import FASTA, GFF3, Manifest
 from .countlog import write_count_log
+from .isolation import run_bcftools
 from .summary import GeneIndex, Summary, summarise
 from .validation import Report, Validator
 
@@ -79,9 +79,9 @@ def annotate(
         report_progress("annotating", report.records_out)
         annotated = out / f"{stem}.annot.vcf.gz"
         normalised = work / "norm.bcf"
-        _bcftools(pysam.bcftools.norm, "-f", str(reference / FASTA), "-m", "-any", "-c", "e",
+        _bcftools("norm", "-f", str(reference / FASTA), "-m", "-any", "-c", "e",
                   "-Ou", "-o", str(normalised), str(clean))
-        _bcftools(pysam.bcftools.csq, "-f", str(reference / FASTA), "-g", str(reference / GFF3), "-l",
+        _bcftools("csq", "-f", str(reference / FASTA), "-g", str(reference / GFF3), "-l",
                   "-Oz", "--write-index=tbi", "-o", str(annotated), str(normalised))
     report_progress("summarising", report.records_out)
     summary = summarise(annotated, genes or GeneIndex.from_gff3(reference / GFF3))
@@ -103,9 +103,10 @@ def annotate(
     return Result(files, report, summary)
 
 
-def _bcftools(command: Callable[..., object], *args: str) -> None:
+def _bcftools(command: str, *args: str) -> None:
+    """Run a bcftools command in this process (pysam links bcftools in; nothing is installed system-wide)."""
     try:
-        command(*args, catch_stdout=False)
+        run_bcftools(command, *args)
     except SamtoolsError as e:
         # Validation caught what users can get wrong; what is left is ours, and says so.
-        raise RuntimeError(f"bcftools {command.__name__} failed: {e}") from e
+        raise RuntimeError(f"bcftools {command} failed: {e}") from e

@@ -16,7 +16,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_LINE_BYTES = 4 * 1024 * 1024  # a multi-sample line can be long; 4 MiB is far past any real one
 # A VCF compresses 5-20x; a ratio this high past this size is a decompression bomb, not genomics.
 BOMB_RATIO = 200
-BOMB_MIN_BYTES = 64 * 1024 * 1024
+BOMB_MIN_BYTES = 8 * 1024 * 1024
+TRUNCATED = "the gzip data is truncated (the file ends before the end of its compressed stream)"
 
 
 @dataclass
@@ -29,9 +30,9 @@ class Limits:
 class _CountingReader(io.RawIOBase):
     """Counts decompressed bytes so a bomb is stopped while it inflates, not after."""
 
-    def __init__(self, inner: IO[bytes], compressed_size: int, limits: Limits):
+    def __init__(self, inner: IO[bytes], compressed: IO[bytes], limits: Limits):
         self._inner = inner
-        self._compressed = max(1, compressed_size)
+        self._compressed = compressed  # its position: the compressed bytes consumed so far
         self._limits = limits
         self.total = 0
 
@@ -41,11 +42,13 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
         self.total += n
-        if self.total > self._limits.bomb_min_bytes and self.total / self._compressed > self._limits.bomb_ratio:
-            raise VcfError(
-                f"the gzip data inflates more than {self._limits.bomb_ratio}x "
-                f"({self._compressed:,} bytes to over {self.total:,}): refused as a decompression bomb"
-            )
+        if self.total > self._limits.bomb_min_bytes:
+            consumed = max(1, self._compressed.tell())
+            if self.total / consumed > self._limits.bomb_ratio:
+                raise VcfError(
+                    f"the gzip data inflates more than {self._limits.bomb_ratio}x "
+                    f"({consumed:,} bytes to over {self.total:,}): refused as a decompression bomb"
+                )
         return int(n)
 
 
@@ -60,7 +63,7 @@ def lines(path: Path, filename: str, limits: Limits | None = None) -> Iterator[t
         raw.seek(0)
         if magic == GZIP_MAGIC:
             stream: IO[bytes] = io.BufferedReader(
-                _CountingReader(gzip.GzipFile(fileobj=raw), size, limits), buffer_size=1 << 20
+                _CountingReader(gzip.GzipFile(fileobj=raw), raw, limits), buffer_size=1 << 20
             )
         elif filename.endswith(".gz"):
             raise VcfError(f"{filename} is named .gz but is not gzip data (it starts with {magic!r})")
@@ -79,16 +82,22 @@ def _numbered(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, str]]:
             number += 1
             if len(chunk) > limits.max_line_bytes:
                 raise VcfError(f"the line is longer than {limits.max_line_bytes:,} bytes", number)
+            if not chunk.endswith(b"\n"):
+                # The last line, without a newline: fine for a file, but a cut-off gzip stream shows here.
+                try:
+                    stream.read(1)
+                except EOFError:
+                    raise VcfError(TRUNCATED) from None
             if b"\x00" in chunk:
                 raise VcfError("binary data (a NUL byte): this is not a text VCF", number,
                                chunk.index(b"\x00") + 1)
             try:
                 text = chunk.decode("utf-8")
             except UnicodeDecodeError as e:
-                raise VcfError(f"not UTF-8 text (byte 0x{chunk[e.start]:02x})", number, e.start + 1) from None
+                what = "binary data: this is not a text VCF" if number == 1 else "not UTF-8 text"
+                raise VcfError(f"{what} (byte 0x{chunk[e.start]:02x})", number, e.start + 1) from None
             yield number, text.rstrip("\r\n")  # Windows line endings are fine
     except EOFError:
-        raise VcfError("the gzip data is truncated (the file ends before the end of its compressed stream)",
-                       number + 1) from None
+        raise VcfError(TRUNCATED) from None  # buffered reads: where it was cut is not a line we know
     except (gzip.BadGzipFile, zlib.error) as e:
         raise VcfError(f"the gzip data is corrupt: {e}", number + 1) from None

@@ -21,6 +21,7 @@ from .reader import Limits, lines
 FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 BASES = re.compile(r"^[ACGTNacgtn]+$")
 MAX_NOTES = 50
+MAX_HEADER_LINES = 100_000  # real headers have hundreds; more is not a VCF
 PROGRESS_EVERY = 10_000
 
 
@@ -78,6 +79,8 @@ class Validator:
         for number, text in self._lines:
             if number == 1 and not text.startswith("##fileformat=VCF"):
                 raise VcfError(f"not a VCF: the first line should be ##fileformat=VCFv4.x, not {text[:40]!r}", 1)
+            if number > MAX_HEADER_LINES:
+                raise VcfError(f"the header is longer than {MAX_HEADER_LINES:,} lines", number)
             if text.startswith("##"):
                 if not text.startswith("##contig="):  # replaced by the reference's own contig lines
                     sink.write(text + "\n")
@@ -109,6 +112,8 @@ class Validator:
         for number, text in self._lines:
             if not text:
                 continue
+            if text.startswith("#"):
+                raise VcfError("a header line after the first record: header lines must all come first", number, 1)
             report.records_in += 1
             if self._progress and report.records_in % PROGRESS_EVERY == 0:
                 self._progress(report.records_in)
