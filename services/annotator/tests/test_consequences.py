@@ -134,5 +134,8 @@ def test_summary_counts_every_placed_variant(annotated):
     assert result.summary.variants == len(found) == 2 * len(KINDS) + 1
     assert set(result.summary.genes) == {"GENE1", "GENE2"}
     assert result.summary.by_impact["HIGH"] >= 12  # start/stop lost/gained, frameshift, donor, acceptor x2
+    by_region, by_term = result.summary.by_region, result.summary.by_consequence
+    assert by_region["UTR"] == 4 and by_term["5_prime_utr"] == 2 and by_term["3_prime_utr"] == 2
+    assert by_region["intronic"] == 2 and by_region["splice"] == 6 and by_region["CDS"] == 16
     log = result.files["log"].read_text()
     assert f"Variants annotated\t{len(found)}" in log and "intergenic\t1" in log

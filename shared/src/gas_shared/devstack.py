@@ -163,6 +163,8 @@ class Stack:
                                            f"http://localhost:{settings.port_of('web')}")
         env["GAS_PREFIX"] = settings.prefix
         env["GAS_HTTP_HOST"] = "127.0.0.1"
+        env.setdefault("GAS_WEB_URL", f"http://127.0.0.1:{settings.port_of('web')}")
+        env.setdefault("GAS_REFERENCE_CACHE", str((settings.run_dir / settings.prefix / "references").resolve()))
         self.env = env
         self.services = [
             Child(s, service_argv(s), {**env, "GAS_HTTP_PORT": str(settings.port_of(s))}, self.logs / f"{s}.log")
@@ -200,6 +202,10 @@ class Stack:
         os.environ.update({k: v for k, v in self.env.items() if k.startswith("AWS_")})
         settings = ProvisionSettings(prefix=self.settings.prefix, cors_origins=self.env["GAS_CORS_ORIGINS"])
         provision(Aws(), Names(self.settings.prefix), Plan.from_settings(settings))
+        # The synthetic demo reference, so the stack annotates out of the box (the annotator's own command).
+        with (self.logs / "references.log").open("ab") as log:
+            subprocess.run([sys.executable, "-m", "annotator.references", "install-demo"], env=self.env,
+                           check=True, stdout=log, stderr=subprocess.STDOUT)
 
     def _alive_or_raise(self, child: Child) -> bool:
         if not child.running:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .runtime.aws import Aws, error_code
+from .runtime.mail import sender_address
 from .runtime.settings import ProvisionSettings
 from .topology import BUCKETS, QUEUES, TOPICS, Names, QueueSpec
 
@@ -33,6 +34,7 @@ class Plan:
     max_receives: int = 5
     visibility_timeout: int = 60
     cors_origins: tuple[str, ...] = ("http://127.0.0.1:8080", "http://localhost:8080")
+    mail_from: str = "GAS <noreply@gas.example>"
 
     @classmethod
     def from_settings(cls, settings: ProvisionSettings) -> Plan:
@@ -41,6 +43,7 @@ class Plan:
             max_receives=settings.max_receives,
             visibility_timeout=settings.queue_visibility_timeout,
             cors_origins=tuple(o.strip() for o in settings.cors_origins.split(",") if o.strip()),
+            mail_from=settings.mail_from,
         )
 
 
@@ -79,6 +82,8 @@ def provision(aws: Aws, names: Names, plan: Plan = Plan()) -> Provisioned:
     aws.client("s3").put_bucket_notification_configuration(
         Bucket=names.bucket("results"), NotificationConfiguration={"QueueConfigurations": notifications}
     )
+    # SES sends only from verified identities (on AWS this mails a confirmation link once).
+    aws.client("ses").verify_email_identity(EmailAddress=sender_address(plan.mail_from))
     log.info("provisioned prefix %s: %d buckets, %d tables, %d topics, %d queues",
              names.prefix, len(done.buckets), len(done.tables), len(done.topics), len(done.queues))
     return done

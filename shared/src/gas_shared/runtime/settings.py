@@ -21,6 +21,8 @@ class ServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", description="address the HTTP server (pages, /healthz, /readyz) binds")
     http_port: int = Field(8080, ge=1, le=65535, description="port of that HTTP server")
     free_retention_seconds: int = Field(300, ge=0, description="how long Free users' results stay")
+    web_url: str = Field("http://127.0.0.1:8080", description="the web app's public URL, for links in e-mail")
+    mail_from: str = Field("GAS <noreply@gas.example>", description="sender of GAS e-mail (an SES identity)")
 
 
 class WorkerSettings(ServiceSettings):

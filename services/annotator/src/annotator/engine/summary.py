@@ -70,9 +70,9 @@ def _terms(bcsq: tuple[str, ...]) -> list[tuple[str, str, str]]:
     found = []
     for entry in bcsq:
         f = entry.split("|")
-        consequence = f[0].lstrip("*@")
-        if not consequence or consequence[0].isdigit():
-            continue  # '@123': the consequence is reported at another record
+        if f[0].startswith("@"):
+            continue  # '@123': the consequence is reported at the record at position 123
+        consequence = f[0].lstrip("*")  # '*': downstream of a stop or frameshift in the same haplotype
         for term in consequence.split("&"):
             found.append((term, f[1] if len(f) > 1 else "", f[5] if len(f) > 5 else ""))
     return found

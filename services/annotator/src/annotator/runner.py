@@ -1,0 +1,158 @@
+"""Runs one job.requested: claim, fetch, annotate, store, mark, announce. Safe to run again for any message."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gas_shared.jobs import COMPLETED, FAILED, FINISHED, JobStore
+from gas_shared.messages import JobCompleted, JobFailed, JobRequested, stable_id
+from gas_shared.messages.envelope import now
+from gas_shared.runtime.consumer import RetryableError
+from gas_shared.runtime.mail import Mailer
+from gas_shared.runtime.publisher import Publisher
+
+from . import notices
+from .engine.errors import VcfError
+from .engine.pipeline import annotate
+from .references import ReferenceStore, UnknownReference
+from .settings import AnnotatorSettings
+
+log = logging.getLogger(__name__)
+
+
+class Lease:
+    """Renews a RUNNING job's lease on a thread for as long as the work lasts."""
+
+    def __init__(self, store: JobStore, job_id: str, worker: str, seconds: float):
+        self._store, self._job, self._worker, self._seconds = store, job_id, worker, seconds
+        self._done = threading.Event()
+        self.lost = False
+
+    def __enter__(self) -> Lease:
+        threading.Thread(target=self._renew, daemon=True, name=f"lease-{self._job}").start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+
+    def _renew(self) -> None:
+        while not self._done.wait(self._seconds / 3):
+            try:
+                if not self._store.renew(self._job, self._worker, self._seconds):
+                    self.lost = True
+                    log.warning("lost the lease of job %s", self._job)
+                    return
+            except Exception as e:  # a missed renewal is survivable: the lease is three intervals long
+                log.warning("lease renewal failed: %s", e)
+
+
+class Throttled:
+    """Progress writes at most once per interval (the job page polls; DynamoDB bills every write)."""
+
+    def __init__(self, write: Callable[[str, int], object], interval: float):
+        self._write, self._interval, self._last = write, interval, 0.0
+
+    def __call__(self, stage: str, variants: int) -> None:
+        if stage == "done" or time.monotonic() - self._last >= self._interval:
+            self._last = time.monotonic()
+            self._write(stage, variants)
+
+
+class JobRunner:
+    def __init__(self, settings: AnnotatorSettings, store: JobStore, s3: Any, references: ReferenceStore,
+                 publisher: Publisher, mailer: Mailer, inputs_bucket: str, results_bucket: str):
+        self._settings = settings
+        self._store = store
+        self._s3 = s3
+        self._references = references
+        self._publisher = publisher
+        self._mailer = mailer
+        self._inputs = inputs_bucket
+        self._results = results_bucket
+
+    def handle(self, request: JobRequested) -> None:
+        job_id = str(request.job_id)
+        # Unique to this attempt: a duplicate delivery in this very process must not share the lease.
+        worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        claim = self._store.claim(job_id, worker, self._settings.lease_seconds)
+        if not claim.granted:
+            if claim.job is None:
+                log.warning("job %s has no record (deleted?): nothing to do", job_id)
+            elif claim.job["status"] in FINISHED:
+                self._announce(claim.job)  # a redelivery after the work: finish what may not have been said
+            else:
+                raise RetryableError(f"job {job_id} is running elsewhere; its lease ends in {claim.retry_after:.0f}s")
+            return
+        with tempfile.TemporaryDirectory(prefix=f"gas-{job_id}-") as scratch, \
+                Lease(self._store, job_id, worker, self._settings.lease_seconds):
+            self._run(request, worker, Path(scratch))
+        job = self._store.get(job_id)
+        if job and job["status"] in FINISHED:
+            self._announce(job)
+
+    def _run(self, request: JobRequested, worker: str, scratch: Path) -> None:
+        job_id = str(request.job_id)
+        progress = Throttled(lambda stage, n: self._store.progress(job_id, worker, stage, n),
+                             self._settings.progress_interval)
+        progress("fetching", 0)
+        source = scratch / "input"
+        self._s3.download_file(self._inputs, request.input_key, str(source))
+        try:
+            reference = self._references.local(request.reference_id)
+            result = annotate(source, request.input_filename, reference, scratch / "out", job_id=job_id,
+                              plain=self._settings.plain_vcf, progress=progress)
+        except UnknownReference:
+            self._store.fail(job_id, f"the reference {request.reference_id!r} is not installed", None)
+            return
+        except VcfError as e:
+            log.info("job %s: bad input: %s", job_id, e)
+            self._store.fail(job_id, e.reason, e.line)
+            return
+        progress("storing", result.summary.variants)
+        prefix = f"{request.user_id}/{request.job_id}/results/"
+        keys = {}
+        for name, path in result.files.items():
+            keys[name] = prefix + path.name
+            self._s3.upload_file(str(path), self._results, keys[name])
+        counts = {"variants": result.summary.variants, "records_in": result.report.records_in,
+                  "skipped": sum(result.report.skipped.values()), "genes_hit": len(result.summary.genes),
+                  "by_impact": dict(result.summary.by_impact)}
+        self._store.complete(job_id, worker, keys, counts)
+
+    def _announce(self, job: dict[str, Any]) -> None:
+        """Publish the outcome and mail the user, each once; publish, then mark: a crash between the two
+        repeats the message (with the same id, fixed by the job), never loses it. Likewise the mail."""
+        job_id, user_id = job["job_id"], job["user_id"]
+        if job["status"] not in FINISHED:
+            return
+        if not job.get("announced_at"):
+            self._publish_outcome(job)
+            self._store.mark_once(job_id, "announced_at")
+        if not job.get("notified_at"):
+            render = notices.completed if job["status"] == COMPLETED else notices.failed
+            subject, body = render(job, self._settings.web_url)
+            if self._mailer.send_to_user(user_id, subject, body):
+                self._store.mark_once(job_id, "notified_at")
+
+    def _publish_outcome(self, job: dict[str, Any]) -> None:
+        job_id, user_id = job["job_id"], job["user_id"]
+        if job["status"] == COMPLETED:
+            self._publisher.publish(JobCompleted(
+                job_id=job_id, user_id=user_id, completed_at=job.get("completed_at") or now(),
+                results=job["results"], variant_count=int(job.get("counts", {}).get("variants", 0)),
+            ), message_id=stable_id(job_id, "job.completed"))
+        elif job["status"] == FAILED:
+            self._publisher.publish(JobFailed(
+                job_id=job_id, user_id=user_id, failed_at=job.get("failed_at") or now(),
+                reason=job.get("failure_reason", "unknown"),
+                line=int(job["failure_line"]) if job.get("failure_line") else None,
+            ), message_id=stable_id(job_id, "job.failed"))

@@ -1,0 +1,14 @@
+"""The annotator's settings (GAS_*), on top of every worker's."""
+
+from pathlib import Path
+
+from pydantic import Field
+
+from gas_shared.runtime.settings import WorkerSettings
+
+
+class AnnotatorSettings(WorkerSettings):
+    reference_cache: Path = Field(Path("/tmp/gas-references"), description="where bundles are cached")  # noqa: S108
+    lease_seconds: float = Field(60, ge=5, description="a RUNNING job's lease; renewed while its worker lives")
+    plain_vcf: bool = Field(True, description="also store the uncompressed .annot.vcf")
+    progress_interval: float = Field(1.0, ge=0.1, description="seconds between progress writes")

@@ -1,0 +1,178 @@
+"""The annotator service on the emulator: a good job, a bad job, a redelivery, and kill -9 mid-job."""
+
+import json
+import signal
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from annotator.reference.bundle import write_bundle
+from annotator.reference.samples import write_vcf
+from annotator.reference.synthetic import generate
+from annotator.references import DEMO_ID, ReferenceStore
+from gas_shared.jobs import JobStore
+from gas_shared.messages import JobRequested, decode
+from gas_shared.polling import wait_until
+from gas_shared.runtime.publisher import Publisher
+from gas_shared.runtime.transitions import to_item
+
+GENOME = generate()
+
+
+class Gas:
+    """Plays the web app's part: a user, an uploaded file, a PENDING job, job.requested."""
+
+    def __init__(self, aws, names, backend, tmp_path):
+        self.aws, self.names, self.backend = aws, names, backend
+        self.s3, self.sqs = aws.client("s3"), aws.client("sqs")
+        self.jobs = JobStore(aws.client("dynamodb"), names.jobs_table)
+        self.user_id = uuid.uuid4()
+        self.email = f"{names.prefix}@example.org"
+        aws.client("dynamodb").put_item(TableName=names.users_table, Item=to_item(
+            {"user_id": str(self.user_id), "email": self.email, "name": "Rosalind Franklin", "plan": "free"}))
+        bundle = tmp_path / "bundle"
+        write_bundle(GENOME, bundle, reference_id=DEMO_ID, assembly="GASdemo1", source="test")
+        ReferenceStore(self.s3, names.bucket("references"), tmp_path).install(bundle)
+        # A tap on the jobs topic: every job.* message GAS publishes lands here too.
+        self.tap = self.sqs.create_queue(QueueName=f"{names.prefix}-tap")["QueueUrl"]
+        attributes = self.sqs.get_queue_attributes(QueueUrl=self.tap, AttributeNames=["QueueArn"])
+        tap_arn = attributes["Attributes"]["QueueArn"]
+        aws.client("sns").subscribe(TopicArn=Publisher(aws, names, "t").topic_arn("jobs"), Protocol="sqs",
+                                    Endpoint=tap_arn, Attributes={"RawMessageDelivery": "true"})
+        self.seen = []
+
+    def submit(self, body: bytes, filename: str) -> tuple[str, JobRequested]:
+        job_id = uuid.uuid4()
+        key = f"{self.user_id}/{job_id}/input/{'input.vcf.gz' if filename.endswith('.gz') else 'input.vcf'}"
+        self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=body)
+        request = JobRequested(job_id=job_id, user_id=self.user_id, reference_id=DEMO_ID, input_key=key,
+                               input_filename=filename, submitted_at=datetime.now(UTC))
+        self.jobs.create(request)
+        Publisher(self.aws, self.names, "web").publish(request)
+        return str(job_id), request
+
+    def wait_status(self, job_id: str, *statuses: str, within: float = 60) -> dict:
+        wait_until(lambda: self.jobs.get(job_id)["status"] in statuses, within, what=f"job {job_id} {statuses}")
+        return self.jobs.get(job_id)
+
+    def published(self, type_: str, job_id: str) -> list:
+        """Every message of that type about the job seen on the tap so far."""
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=self.tap, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            if not answer.get("Messages"):
+                break
+            for m in answer["Messages"]:
+                self.seen.append(decode(m["Body"]))
+                self.sqs.delete_message(QueueUrl=self.tap, ReceiptHandle=m["ReceiptHandle"])
+        return [m for m in self.seen if m.type == type_ and str(m.data.job_id) == job_id]
+
+    def mail(self) -> list[dict]:
+        """Mail sent to this test's user (moto's record of SES)."""
+        if self.backend.kind != "moto":
+            pytest.skip("reading sent mail needs moto's /moto-api")
+        with urllib.request.urlopen(f"{self.backend.endpoint}/moto-api/data.json") as answer:
+            messages = json.load(answer)["ses"]["Message"]
+        return [m for m in messages if any(self.email in to for to in m["destinations"]["ToAddresses"])]
+
+
+@pytest.fixture
+def gas(aws, names, provisioned, backend, tmp_path):
+    return Gas(aws, names, backend, tmp_path)
+
+
+@pytest.fixture
+def annotator(start_service, tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    def start(**env):
+        service = start_service("annotator", TMPDIR=str(scratch), GAS_REFERENCE_CACHE=str(tmp_path / "cache"),
+                                GAS_CONCURRENCY="2", **env)
+        service.scratch = scratch
+        return service
+
+    return start
+
+
+def _sample(tmp_path: Path, count: int) -> bytes:
+    return write_vcf(GENOME, tmp_path / f"sample-{count}.vcf", count).read_bytes()
+
+
+def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_path, queues):
+    service = annotator()
+    job_id, request = gas.submit(_sample(tmp_path, 2000), "family <trio>.vcf")
+    job = gas.wait_status(job_id, "COMPLETED")
+
+    assert job["counts"]["variants"] == 2000 and job["progress"]["stage"] == "done"
+    assert set(job["results"]) == {"vcf", "index", "plain_vcf", "log", "summary"}
+    for key in job["results"].values():
+        assert key.startswith(f"{request.user_id}/{job_id}/results/")
+        gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=key)
+    stored = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job["results"]["summary"])
+    summary = json.loads(stored["Body"].read())
+    assert summary["variants"] == 2000 and summary["reference"] == DEMO_ID and summary["job_id"] == job_id
+    annotated = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job["results"]["plain_vcf"])["Body"].read()
+    assert f"##GAS_job={job_id}".encode() in annotated and b"BCSQ=" in annotated
+
+    wait_until(lambda: gas.published("job.completed", job_id), 10, what="job.completed")
+    completed = gas.published("job.completed", job_id)
+    assert len(completed) == 1 and completed[0].data.results == job["results"]
+    assert len(queues.receive("archive", wait=6, expect=1)) == 1  # the archiver's (delayed) copy
+    wait_until(gas.mail, 10, what="the completion e-mail")
+    (mail,) = gas.mail()
+    assert "family <trio>.vcf is annotated" in mail["subject"]
+    assert f"/jobs/{job_id}" in mail["body"] and "Variants annotated: 2000" in mail["body"]
+    # Per-job temp dirs are gone (pymp-* is multiprocessing's forkserver socket, alive with the process).
+    assert [p.name for p in service.scratch.iterdir() if p.name.startswith("gas-")] == []
+
+
+def test_a_bad_job_fails_with_its_reason_and_line(gas, annotator):
+    annotator()
+    body = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t12x\t.\tA\tC\t.\t.\t.\n"
+    job_id, _ = gas.submit(body, "typo.vcf")
+    job = gas.wait_status(job_id, "FAILED")
+    assert job["failure_reason"] == "POS '12x' is not a positive whole number" and job["failure_line"] == 3
+    assert "results" not in job
+    wait_until(lambda: gas.published("job.failed", job_id), 10, what="job.failed")
+    (failed,) = gas.published("job.failed", job_id)
+    assert failed.data.line == 3 and "12x" in failed.data.reason
+    wait_until(gas.mail, 10, what="the failure e-mail")
+    (mail,) = gas.mail()
+    assert "could not be annotated" in mail["subject"] and "(line 3)" in mail["body"]
+
+
+def test_a_redelivered_request_annotates_nothing_again(gas, annotator, tmp_path, queues, golden):
+    service = annotator()
+    job_id, request = gas.submit(_sample(tmp_path, 500), "again.vcf")
+    job = gas.wait_status(job_id, "COMPLETED")
+    wait_until(gas.mail, 10, what="the first e-mail")
+    stored = gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job["results"]["vcf"])["LastModified"]
+
+    again = Publisher(gas.aws, gas.names, "web").publish(request)  # the same request, delivered again
+    wait_until(lambda: sum(line["message"].startswith("handled job.requested") for line in service.log()) == 2,
+               30, what="the redelivery handled")
+    assert again.data == request
+    assert gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job["results"]["vcf"])["LastModified"] == stored
+    assert len(gas.published("job.completed", job_id)) == 1
+    assert len(gas.mail()) == 1
+    assert gas.jobs.get(job_id)["completed_at"] == job["completed_at"]
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(gas, annotator, tmp_path):
+    first = annotator(GAS_LEASE_SECONDS="5")
+    job_id, _ = gas.submit(_sample(tmp_path, 150_000), "big.vcf")
+    wait_until(lambda: gas.jobs.get(job_id).get("progress", {}).get("stage") in ("validating", "annotating"),
+               60, what="the job under way")
+    first.stop(signal.SIGKILL, timeout=10)
+    assert gas.jobs.get(job_id)["status"] == "RUNNING"
+
+    annotator(GAS_LEASE_SECONDS="5")  # SQS hands the message back after its 10 s visibility
+    job = gas.wait_status(job_id, "COMPLETED", within=120)
+    assert job["counts"]["variants"] == 150_000
+    assert job.get("attempts") == 1  # taken over once, from the dead worker
+    wait_until(lambda: gas.published("job.completed", job_id) and gas.mail(), 20, what="message and mail")
+    assert len(gas.published("job.completed", job_id)) == 1
+    assert len(gas.mail()) == 1
