@@ -21,11 +21,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from gas_shared.references import MANIFEST, Manifest, installed
 from gas_shared.runtime.aws import Aws, error_code
 from gas_shared.runtime.settings import ServiceSettings, load
 from gas_shared.topology import Names
 
-from .reference.bundle import FASTA, GFF3, MANIFEST, Manifest, sha256
+from .reference.bundle import FASTA, GFF3, sha256
 from .reference.synthetic import generate
 
 log = logging.getLogger(__name__)
@@ -49,16 +50,7 @@ class ReferenceStore:
         self._checked: set[str] = set()
 
     def list(self) -> list[Manifest]:
-        found = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Delimiter="/"):
-            for prefix in page.get("CommonPrefixes", []):
-                try:
-                    body = self._s3.get_object(Bucket=self.bucket, Key=f"{prefix['Prefix']}{MANIFEST}")["Body"]
-                except Exception as e:  # a half-installed bundle has no manifest yet
-                    log.debug("no manifest under %s: %s", prefix["Prefix"], e)
-                    continue
-                found.append(Manifest(**json.loads(body.read())))
-        return found
+        return installed(self._s3, self.bucket)
 
     def install(self, directory: Path) -> Manifest:
         """Upload a bundle; the manifest goes last, so a listed bundle is always whole."""

@@ -15,8 +15,10 @@ import pysam
 import pysam.version
 from pysam.utils import SamtoolsError
 
+from gas_shared.references import Manifest
+
 from .. import __version__
-from ..reference.bundle import FASTA, GFF3, Manifest
+from ..reference.bundle import FASTA, GFF3
 from .countlog import write_count_log
 from .isolation import run_bcftools
 from .summary import GeneIndex, Summary, summarise

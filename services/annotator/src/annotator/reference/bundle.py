@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pysam
 
+from gas_shared.references import MANIFEST, Manifest
+
 from .synthetic import Gene, Genome
 
-FASTA, GFF3, MANIFEST = "genome.fa", "genes.gff3", "manifest.json"
+FASTA, GFF3 = "genome.fa", "genes.gff3"
 LINE = 60
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a bundle is and the checksums that say its files are whole."""
-
-    id: str
-    assembly: str
-    source: str
-    files: dict[str, str]  # file name -> sha256
-
-    @classmethod
-    def read(cls, directory: Path) -> Manifest:
-        return cls(**json.loads((directory / MANIFEST).read_text()))
 
 
 def sha256(path: Path) -> str:
