@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,12 +84,10 @@ def annotate(
         _bcftools("csq", "-f", str(reference / FASTA), "-g", str(reference / GFF3), "-l",
                   "-Oz", "--write-index=tbi", "-o", str(annotated), str(normalised))
     report_progress("summarising", report.records_out)
-    summary = summarise(annotated, genes or GeneIndex.from_gff3(reference / GFF3))
     files = {"vcf": annotated, "index": Path(f"{annotated}.tbi")}
     if plain:
         files["plain_vcf"] = out / f"{stem}.annot.vcf"
-        with gzip.open(annotated, "rb") as zipped, files["plain_vcf"].open("wb") as flat:
-            shutil.copyfileobj(zipped, flat, 1 << 20)
+    summary = summarise(annotated, genes or GeneIndex.from_gff3(reference / GFF3), files.get("plain_vcf"))
     files["log"] = out / f"{stem}.vcf.count.log"
     write_count_log(files["log"], filename=filename, reference_id=reference_id, job_id=job_id,
                     report=report, summary=summary)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gzip
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pysam
 
 # bcftools csq consequence terms by impact (the VEP/Ensembl scale).
 IMPACT = {
@@ -56,7 +56,7 @@ class GeneIndex:
         genes = self.genes.get(contig, [])
         i = bisect.bisect_left(self.starts.get(contig, []), pos)
         best: tuple[int, str, str] | None = None
-        for start, end, strand, name in genes[max(0, i - 2): i + 1]:
+        for start, end, strand, name in genes[max(0, i - 2): i + 1]:  # neighbours by start: enough between genes
             distance = start - pos if pos < start else pos - end if pos > end else 0
             if 0 < distance <= FLANK and (best is None or distance < best[0]):
                 before = pos < start
@@ -112,31 +112,58 @@ class Summary:
         }
 
 
-def summarise(annotated: Path, genes: GeneIndex) -> Summary:
-    """One streaming pass over the annotated VCF."""
-    summary = Summary()
-    with pysam.VariantFile(str(annotated)) as vcf:
-        for record in vcf:
-            summary.variants += 1
-            terms = _terms(tuple(record.info["BCSQ"])) if "BCSQ" in record.info else []
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
+def summarise(annotated: Path, genes: GeneIndex, plain: Path | None = None) -> Summary:
+    """One streaming pass over the annotated VCF's text, writing the plain copy on the way if asked.
+
+    This is the hot loop of a job after validation (a million records a minute's worth of Python), so it
+    counts in plain dicts rather than Counter.update, which costs more than the counting.
+    """
+    by_region: dict[str, int] = {}
+    by_term: dict[str, int] = {}
+    by_impact: dict[str, int] = {}
+    by_gene: dict[str, int] = {}
+    first: list[dict[str, Any]] = []
+    variants = 0
+    with gzip.open(annotated, "rt", newline="\n") as vcf, \
+            (plain.open("w") if plain else contextlib.nullcontext()) as copy:
+        for line in vcf:
+            if copy:
+                copy.write(line)
+            if line[0] == "#":
+                continue
+            chrom, pos_text, _id, ref, alt, _qual, _filter, info = line.split("\t", 8)[:8]
+            variants += 1
+            at = info.find("BCSQ=")
+            if at < 0 or (at > 0 and info[at - 1] != ";"):
+                pos = int(pos_text)
+                found = genes.flank(chrom, pos)
+                where, gene = found if found else ("intergenic", "")
+                _count(by_region, where)
+                _count(by_term, where)
+                _count(by_impact, "MODIFIER")
+                if len(first) < FIRST_VARIANTS:
+                    first.append({"chrom": chrom, "pos": pos, "ref": ref, "alt": alt, "consequence": where,
+                                  "gene": gene, "impact": "MODIFIER", "protein": ""})
+                continue
+            terms = _terms(tuple(info[at + 5:].split(";", 1)[0].rstrip().split(",")))
             names = {t for t, _, _ in terms}
             where = region(names)
-            gene = next((g for _, g, _ in terms if g), "")
-            if where == "intergenic":
-                near = genes.flank(record.chrom, record.pos)
-                if near:
-                    where, gene = near
-            summary.by_region[where] += 1
-            summary.by_consequence.update(names or {where})
-            impacts = [IMPACT.get(t, "MODIFIER") for t in names] or ["MODIFIER"]
-            worst = min(impacts, key=IMPACT_ORDER.index)
-            summary.by_impact[worst] += 1
-            summary.genes.update({g for _, g, _ in terms if g})
-            if len(summary.first) < FIRST_VARIANTS:
+            _count(by_region, where)
+            for t in names:
+                _count(by_term, t)
+            worst = min((IMPACT.get(t, "MODIFIER") for t in names), key=IMPACT_ORDER.index, default="MODIFIER")
+            _count(by_impact, worst)
+            for g in {g for _, g, _ in terms if g}:
+                _count(by_gene, g)
+            if len(first) < FIRST_VARIANTS:
                 top = min(terms, key=lambda t: IMPACT_ORDER.index(IMPACT.get(t[0], "MODIFIER")), default=None)
-                summary.first.append({
-                    "chrom": record.chrom, "pos": record.pos, "ref": record.ref,
-                    "alt": ",".join(record.alts or ()), "consequence": top[0] if top else where,
-                    "gene": gene, "impact": worst, "protein": top[2] if top else "",
+                first.append({
+                    "chrom": chrom, "pos": int(pos_text), "ref": ref, "alt": alt,
+                    "consequence": top[0] if top else where, "gene": next((g for _, g, _ in terms if g), ""),
+                    "impact": worst, "protein": top[2] if top else "",
                 })
-    return summary
+    return Summary(variants, Counter(by_region), Counter(by_term), Counter(by_impact), Counter(by_gene), first)

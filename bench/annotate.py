@@ -1,0 +1,179 @@
+"""Benchmark: a whole annotation job against raw `bcftools csq` on the same files, in the same run.
+
+    .venv/bin/python bench/annotate.py [--sizes 100000 1000000]
+
+Builds a larger synthetic reference (25 contigs, 7,500 genes), writes sorted VCFs of each size, then for each:
+- raw: bcftools csq -l -Oz through pysam, in a process of its own;
+- job: the annotator's JobRunner.handle on a job.requested, against an embedded moto server: fetch the input
+  from S3, validate, normalise, csq, bgzip + index, count log and summary, store the results, mark the job.
+Wall time of each, their ratio, and the peak RSS of each process tree (sampled every 50 ms). Reports only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run a command; (wall seconds, peak tree RSS MB, stdout)."""
+    peak = [0.0]
+    began = time.monotonic()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    wall = time.monotonic() - began
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{argv[:4]} failed ({process.returncode})")
+    return wall, peak[0], out
+
+
+def raw_csq(reference: Path, vcf: Path, out: Path) -> None:
+    import pysam.bcftools
+
+    pysam.bcftools.csq("-f", str(reference / "genome.fa"), "-g", str(reference / "genes.gff3"), "-l", "-Oz",
+                       "-o", str(out), str(vcf), catch_stdout=False)
+
+
+def run_job(request_json: str, cache: str) -> None:
+    """In its own process: one JobRunner.handle, timed from the message to the stored, marked result."""
+    from annotator.references import ReferenceStore
+    from annotator.runner import JobRunner
+    from annotator.settings import AnnotatorSettings
+    from gas_shared.jobs import JobStore
+    from gas_shared.messages import JobRequested
+    from gas_shared.runtime.aws import Aws
+    from gas_shared.runtime.mail import Mailer
+    from gas_shared.runtime.publisher import Publisher
+    from gas_shared.topology import Names
+
+    settings = AnnotatorSettings(reference_cache=Path(cache))
+    aws, names = Aws(), Names(settings.prefix)
+    s3 = aws.client("s3")
+    references = ReferenceStore(s3, names.bucket("references"), Path(cache))
+    request = JobRequested.model_validate_json(request_json)
+    references.local(request.reference_id)  # warm the cache: the reference download is not the job
+    runner = JobRunner(settings, JobStore(aws.client("dynamodb"), names.jobs_table), s3, references,
+                       Publisher(aws, names, "bench"), Mailer(aws, settings.mail_from, names.users_table),
+                       names.bucket("inputs"), names.bucket("results"))
+    began = time.monotonic()
+    runner.handle(request)
+    print(json.dumps({"seconds": time.monotonic() - began}))
+
+
+def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw:
+        raw_csq(Path(args.raw[0]), Path(args.raw[1]), Path(args.raw[2]))
+        return
+    if args.job:
+        run_job(*args.job)
+        return
+
+    from annotator.reference.bundle import write_bundle
+    from annotator.reference.samples import write_vcf
+    from annotator.reference.synthetic import generate
+    from annotator.references import ReferenceStore
+    from gas_shared.devstack import Emulator, aws_environment
+    from gas_shared.jobs import JobStore
+    from gas_shared.messages import JobRequested
+    from gas_shared.provisioning import Plan, provision
+    from gas_shared.runtime.aws import Aws
+    from gas_shared.topology import Names
+
+    with tempfile.TemporaryDirectory(prefix="gas-bench-") as tmp:
+        work = Path(tmp)
+        began = time.monotonic()
+        genome = generate(seed=11, contigs=tuple((f"chr{i}", 300) for i in range(1, 26)))
+        reference = work / "reference"
+        write_bundle(genome, reference, reference_id="gas-bench-1", assembly="GASbench1", source="bench")
+        size = sum(len(s) for s in genome.contigs.values())
+        print(f"reference: {size / 1e6:.1f} Mb, {len(genome.genes)} genes ({time.monotonic() - began:.0f} s to make)")
+
+        emulator = Emulator(18990, work / "moto.log")
+        emulator.start()
+        env = {**aws_environment(emulator.endpoint), "GAS_PREFIX": "bench"}
+        os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
+        aws, names = Aws(), Names("bench")
+        provision(aws, names, Plan())
+        s3 = aws.client("s3")
+        ReferenceStore(s3, names.bucket("references"), work).install(reference)
+        jobs = JobStore(aws.client("dynamodb"), names.jobs_table)
+        rows = []
+        try:
+            for count in args.sizes:
+                vcf = write_vcf(genome, work / f"in-{count}.vcf", count)
+                raw_wall, raw_peak, _ = measured([sys.executable, str(HERE), "--raw", str(reference), str(vcf),
+                                                  str(work / f"raw-{count}.vcf.gz")])
+                user, job = uuid.uuid4(), uuid.uuid4()
+                key = f"{user}/{job}/input/input.vcf"
+                s3.upload_file(str(vcf), names.bucket("inputs"), key)
+                request = JobRequested(job_id=job, user_id=user, reference_id="gas-bench-1", input_key=key,
+                                       input_filename=vcf.name, submitted_at=datetime.now(UTC))
+                jobs.create(request)
+                job_wall, job_peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
+                                                    str(work / "cache")], env={**os.environ, **env})
+                seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+                status = jobs.get(str(job))
+                assert status and status["status"] == "COMPLETED", status
+                rows.append((count, raw_wall, seconds, raw_peak, job_peak))
+        finally:
+            emulator.stop()
+    print(f"\nmachine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
+    print(f"{'variants':>10} {'raw csq s':>10} {'full job s':>11} {'ratio':>6} {'raw peak MB':>12} {'job peak MB':>12}")
+    for count, raw_wall, job_wall, raw_peak, job_peak in rows:
+        print(f"{count:>10,} {raw_wall:>10.1f} {job_wall:>11.1f} {job_wall / raw_wall:>6.2f} {raw_peak:>12.0f} "
+              f"{job_peak:>12.0f}")
+
+
+if __name__ == "__main__":
+    main()
