@@ -64,7 +64,6 @@ def annotate(
     report_progress = progress or (lambda _stage, _n: None)
     with tempfile.TemporaryDirectory(dir=out, prefix=".work-") as scratch:
         work = Path(scratch)
-        clean = work / "clean.vcf"
         provenance = {
             "GAS_reference": reference_id,
             "GAS_version": __version__,
@@ -72,17 +71,20 @@ def annotate(
             "GAS_job": job_id,
             "GAS_input": json.dumps(filename),
         }
+        clean, normalised = work / "clean.vcf", work / "norm.bcf"
         with pysam.FastaFile(str(reference / FASTA)) as fasta:
             report = Validator(fasta, provenance, lambda n: report_progress("validating", n)).run(
                 source, filename, clean
             )
         report_progress("annotating", report.records_out)
-        annotated = out / f"{stem}.annot.vcf.gz"
-        normalised = work / "norm.bcf"
+        staged = work / f"{stem}.annot.vcf.gz"
         _bcftools("norm", "-f", str(reference / FASTA), "-m", "-any", "-c", "e",
                   "-Ou", "-o", str(normalised), str(clean))
         _bcftools("csq", "-f", str(reference / FASTA), "-g", str(reference / GFF3), "-l",
-                  "-Oz", "--write-index=tbi", "-o", str(annotated), str(normalised))
+                  "-Oz", "--write-index=tbi", "-o", str(staged), str(normalised))
+        annotated = out / staged.name
+        staged.rename(annotated)  # only a finished result reaches `out`
+        Path(f"{staged}.tbi").rename(f"{annotated}.tbi")
     report_progress("summarising", report.records_out)
     files = {"vcf": annotated, "index": Path(f"{annotated}.tbi")}
     if plain:
@@ -102,7 +104,7 @@ def annotate(
 
 
 def _bcftools(command: str, *args: str) -> None:
-    """Run a bcftools command in this process (pysam links bcftools in; nothing is installed system-wide)."""
+    """Run bcftools in a child (pysam links bcftools in; nothing is installed system-wide)."""
     try:
         run_bcftools(command, *args)
     except SamtoolsError as e:
