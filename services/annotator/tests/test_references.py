@@ -23,3 +23,15 @@ def test_a_bundle_builds_from_a_fasta_and_a_gzipped_gff3(tmp_path):
     assert (bundle / "genes.gff3").read_text() == (source / "genes.gff3").read_text()
     with pysam.FastaFile(str(bundle / "genome.fa")) as fasta:
         assert list(fasta.references) == ["chr1", "chr2", "chr3"]
+
+
+def test_progress_writes_every_stage_change_and_throttles_counts():
+    from annotator.runner import Throttled
+
+    written = []
+    progress = Throttled(lambda stage, n: written.append((stage, n)), interval=60)
+    for n in (0, 10, 20):
+        progress("validating", n)
+    progress("annotating", 20)
+    progress("done", 20)
+    assert written == [("validating", 0), ("annotating", 20), ("done", 20)]

@@ -56,14 +56,14 @@ class Lease:
 
 
 class Throttled:
-    """Progress writes at most once per interval (the job page polls; DynamoDB bills every write)."""
+    """Every new stage is written; counts within a stage at most once per interval (DynamoDB bills writes)."""
 
     def __init__(self, write: Callable[[str, int], object], interval: float):
-        self._write, self._interval, self._last = write, interval, 0.0
+        self._write, self._interval, self._last, self._stage = write, interval, 0.0, ""
 
     def __call__(self, stage: str, variants: int) -> None:
-        if stage == "done" or time.monotonic() - self._last >= self._interval:
-            self._last = time.monotonic()
+        if stage != self._stage or time.monotonic() - self._last >= self._interval:
+            self._last, self._stage = time.monotonic(), stage
             self._write(stage, variants)
 
 
