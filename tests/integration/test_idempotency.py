@@ -77,3 +77,32 @@ def test_a_redelivered_message_repeats_no_effect(aws, names, jobs, queues, golde
     assert json.loads(completed[0]["Body"])["data"]["job_id"] == job_id
     assert jobs.get(job_id)["status"] == "COMPLETED"
     assert queues.depth("annotate", dead=True) == 0
+
+
+def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(aws, names, provisioned, golden):
+    from gas_shared.jobs import JobStore
+
+    store = JobStore(aws.client("dynamodb"), names.jobs_table)
+    request = decode(golden("job.requested")).data
+    job_id = str(request.job_id)
+    assert store.create(request) and not store.create(request)
+
+    first = store.claim(job_id, "worker-a", lease_seconds=1.5)
+    assert first.granted and first.job["worker"] == "worker-a"
+    duplicate = store.claim(job_id, "worker-b", lease_seconds=1.5)  # the same message, delivered twice
+    assert not duplicate.granted and 0 < duplicate.retry_after <= 1.5
+    assert store.progress(job_id, "worker-a", "validating", 10)
+    assert not store.progress(job_id, "worker-b", "validating", 99)  # only the lease holder writes
+
+    # worker-a is gone; worker-c keeps asking, and is refused until the lease runs out.
+    claims = []
+    wait_until(lambda: claims.append(store.claim(job_id, "worker-c", lease_seconds=30)) or claims[-1].granted,
+               10, every=0.2, what="the takeover")
+    takeover = claims[-1]
+    assert len(claims) > 1 and not any(c.granted for c in claims[:-1])
+    assert takeover.granted and takeover.job["worker"] == "worker-c" and takeover.job["attempts"] == 1
+    assert not store.renew(job_id, "worker-a", 30)  # the dead worker, back, has lost the job
+    assert store.complete(job_id, "worker-c", {"vcf": "k"}, {"variants": 1}) is Outcome.APPLIED
+    finished = store.claim(job_id, "worker-d", lease_seconds=30)
+    assert not finished.granted and finished.job["status"] == "COMPLETED"
+    assert store.mark_once(job_id, "notified_at") and not store.mark_once(job_id, "notified_at")

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from .messages import JobRequested
 from .messages.envelope import now
-from .runtime.aws import error_code
-from .runtime.transitions import Outcome, StateTable, from_item, to_item
+from .runtime.transitions import Outcome, StateTable
 
 PENDING, RUNNING, COMPLETED, FAILED = "PENDING", "RUNNING", "COMPLETED", "FAILED"
 FINISHED = (COMPLETED, FAILED)
@@ -41,7 +38,6 @@ class JobStore:
     """The jobs table, seen as jobs."""
 
     def __init__(self, dynamodb: Any, table: str):
-        self._ddb = dynamodb
         self.table = StateTable(dynamodb, table, key="job_id")
 
     def get(self, job_id: str) -> dict[str, Any] | None:
@@ -76,41 +72,23 @@ class JobStore:
         if remaining > 0:
             return Claim(False, job, retry_after=remaining)
         # The lease ran out: its worker died. Take over, unless another delivery just did.
-        try:
-            answer = self._ddb.update_item(
-                TableName=self.table.table,
-                Key=to_item({"job_id": job_id}),
-                UpdateExpression="SET #w = :w, lease_until = :l, attempts = if_not_exists(attempts, :zero) + :one",
-                ConditionExpression="#s = :running AND lease_until = :seen",
-                ExpressionAttributeNames={"#w": "worker", "#s": "status"},
-                ExpressionAttributeValues=to_item({
-                    ":w": worker, ":l": lease["lease_until"], ":running": RUNNING, ":seen": job["lease_until"],
-                    ":zero": 0, ":one": 1,
-                }),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as e:
-            if error_code(e) == "ConditionalCheckFailedException":  # someone else took it first
-                return Claim(False, self.get(job_id), retry_after=lease_seconds)
-            raise
-        return Claim(True, from_item(answer["Attributes"]))
+        taken = self.table.update_if(
+            job_id,
+            "SET #w = :w, lease_until = :l, attempts = if_not_exists(attempts, :zero) + :one",
+            "#s = :running AND lease_until = :seen",
+            {"#w": "worker", "#s": "status"},
+            {":w": worker, ":l": lease["lease_until"], ":running": RUNNING, ":seen": job["lease_until"],
+             ":zero": 0, ":one": 1},
+        )
+        if taken is None:
+            return Claim(False, self.get(job_id), retry_after=lease_seconds)
+        return Claim(True, taken)
 
     def _own(self, job_id: str, worker: str, expression: str, values: Mapping[str, Any]) -> bool:
         """An update that only the worker holding the lease of a RUNNING job may make."""
-        try:
-            self._ddb.update_item(
-                TableName=self.table.table,
-                Key=to_item({"job_id": job_id}),
-                UpdateExpression=expression,
-                ConditionExpression="#s = :running AND #w = :me",
-                ExpressionAttributeNames={"#s": "status", "#w": "worker"},
-                ExpressionAttributeValues=to_item({":running": RUNNING, ":me": worker, **values}),
-            )
-        except ClientError as e:
-            if error_code(e) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self.table.update_if(job_id, expression, "#s = :running AND #w = :me",
+                                    {"#s": "status", "#w": "worker"},
+                                    {":running": RUNNING, ":me": worker, **values}) is not None
 
     def renew(self, job_id: str, worker: str, lease_seconds: float) -> bool:
         return self._own(job_id, worker, "SET lease_until = :l",
@@ -140,15 +118,5 @@ class JobStore:
 
     def mark_once(self, job_id: str, field: str) -> bool:
         """Set a timestamp field (announced_at, notified_at) unless set; False if an earlier delivery did."""
-        try:
-            self._ddb.update_item(
-                TableName=self.table.table, Key=to_item({"job_id": job_id}),
-                UpdateExpression="SET #f = :t", ConditionExpression="attribute_not_exists(#f)",
-                ExpressionAttributeNames={"#f": field},
-                ExpressionAttributeValues=to_item({":t": _now_iso()}),
-            )
-        except ClientError as e:
-            if error_code(e) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self.table.update_if(job_id, "SET #f = :t", "attribute_not_exists(#f)", {"#f": field},
+                                    {":t": _now_iso()}) is not None

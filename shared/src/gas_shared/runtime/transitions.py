@@ -71,6 +71,24 @@ class StateTable:
             raise
         return True
 
+    def update_if(
+        self, key_value: str, update: str, condition: str, names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """One conditional update; the record after it, or None when the condition did not hold."""
+        try:
+            answer = self._ddb.update_item(
+                TableName=self.table, Key=to_item({self.key: key_value}), UpdateExpression=update,
+                ConditionExpression=condition, ReturnValues="ALL_NEW",
+                **({"ExpressionAttributeNames": dict(names)} if names else {}),
+                **({"ExpressionAttributeValues": to_item(values)} if values else {}),
+            )
+        except ClientError as e:
+            if error_code(e) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return from_item(answer["Attributes"])
+
     def transition(
         self,
         key_value: str,
