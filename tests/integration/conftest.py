@@ -61,7 +61,7 @@ def _localstack() -> Iterator[Backend]:
     from testcontainers.community.localstack import LocalStackContainer
 
     container = LocalStackContainer(os.environ.get("GAS_TEST_LOCALSTACK_IMAGE", "localstack/localstack:4.14"))
-    container.with_services("s3", "sqs", "sns", "dynamodb", "sts")
+    container.with_services("s3", "sqs", "sns", "dynamodb", "sts", "ses")
     if os.environ.get("LOCALSTACK_AUTH_TOKEN"):
         container.with_env("LOCALSTACK_AUTH_TOKEN", os.environ["LOCALSTACK_AUTH_TOKEN"])
     with container:

@@ -70,12 +70,18 @@ class Gas:
         return [m for m in self.seen if m.type == type_ and str(m.data.job_id) == job_id]
 
     def mail(self) -> list[dict]:
-        """Mail sent to this test's user (moto's record of SES)."""
-        if self.backend.kind != "moto":
-            pytest.skip("reading sent mail needs moto's /moto-api")
-        with urllib.request.urlopen(f"{self.backend.endpoint}/moto-api/data.json") as answer:
-            messages = json.load(answer)["ses"]["Message"]
-        return [m for m in messages if any(self.email in to for to in m["destinations"]["ToAddresses"])]
+        """Mail sent to this test's user, as the emulator recorded it: {subject, body}."""
+        if self.backend.kind == "moto":
+            with urllib.request.urlopen(f"{self.backend.endpoint}/moto-api/data.json") as answer:
+                sent = [(m["destinations"]["ToAddresses"], m["subject"], m["body"])
+                        for m in json.load(answer)["ses"]["Message"]]
+        elif self.backend.kind == "localstack":
+            with urllib.request.urlopen(f"{self.backend.endpoint}/_aws/ses") as answer:
+                sent = [(m["Destination"]["ToAddresses"], m["Subject"], m["Body"].get("text_part", ""))
+                        for m in json.load(answer)["messages"]]
+        else:
+            pytest.skip("no way to read the mail this emulator sent")
+        return [{"subject": subject, "body": body} for to, subject, body in sent if any(self.email in t for t in to)]
 
 
 @pytest.fixture
