@@ -186,3 +186,19 @@ def test_backoff_grows_and_is_capped():
     delays = [backoff.delay(n) for n in range(1, 10)]
     assert delays[0] in (1, 2) and max(delays) <= 60 and delays[-1] >= 30
     assert all(d >= 1 for d in delays)
+
+
+def test_handlers_know_which_delivery_they_run_for(sqs, fake_aws, golden):
+    from gas_shared.runtime.consumer import delivery
+
+    seen = []
+    sqs.send("work", golden("job.requested"))
+    sqs.send("work", golden("job.completed"))
+    sqs.queues["work"][1].receives = 4  # delivered four times before: the queue allows five
+    handlers = {JobRequested: lambda _: seen.append(("requested", delivery())),
+                JobCompleted: lambda _: seen.append(("completed", delivery()))}
+    with Running(make_consumer(fake_aws, handlers)):
+        wait_until(lambda: len(seen) == 2, 5)
+    found = dict(seen)
+    assert (found["requested"].attempt, found["requested"].last) == (1, False)
+    assert (found["completed"].attempt, found["completed"].max_receives, found["completed"].last) == (5, 5, True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.reference.bundle import write_bundle
+from annotator.reference.bundle import sha256, write_bundle
 from annotator.reference.samples import write_vcf
 from annotator.reference.synthetic import generate
 from annotator.references import DEMO_ID, ReferenceStore
@@ -44,11 +44,11 @@ class Gas:
                                     Endpoint=tap_arn, Attributes={"RawMessageDelivery": "true"})
         self.seen = []
 
-    def submit(self, body: bytes, filename: str) -> tuple[str, JobRequested]:
+    def submit(self, body: bytes, filename: str, reference_id: str = DEMO_ID) -> tuple[str, JobRequested]:
         job_id = uuid.uuid4()
         key = f"{self.user_id}/{job_id}/input/{'input.vcf.gz' if filename.endswith('.gz') else 'input.vcf'}"
         self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=body)
-        request = JobRequested(job_id=job_id, user_id=self.user_id, reference_id=DEMO_ID, input_key=key,
+        request = JobRequested(job_id=job_id, user_id=self.user_id, reference_id=reference_id, input_key=key,
                                input_filename=filename, submitted_at=datetime.now(UTC))
         self.jobs.create(request)
         Publisher(self.aws, self.names, "web").publish(request)
@@ -182,3 +182,23 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(ga
     wait_until(lambda: gas.published("job.completed", job_id) and gas.mail(), 20, what="message and mail")
     assert len(gas.published("job.completed", job_id)) == 1
     assert len(gas.mail()) == 1
+
+
+def test_an_unexpected_engine_failure_fails_the_job_on_its_last_delivery(gas, annotator, tmp_path, queues):
+    """A reference whose gene models bcftools cannot read: retried, then FAILED on the last delivery."""
+    broken = tmp_path / "broken"
+    write_bundle(GENOME, broken, reference_id="broken-1", assembly="GASdemo1", source="test")
+    (broken / "genes.gff3").write_text("##gff-version 3\nchr1\tGAS\tgene\tten\t1\t.\t+\t.\tID=gene:x\n")
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["files"]["genes.gff3"] = sha256(broken / "genes.gff3")
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    ReferenceStore(gas.s3, gas.names.bucket("references"), tmp_path).install(broken)
+
+    service = annotator()
+    job_id, _ = gas.submit(_sample(tmp_path, 100), "fine.vcf", reference_id="broken-1")
+    job = gas.wait_status(job_id, "FAILED", within=90)  # three deliveries (the tests' maxReceiveCount)
+    assert job["failure_reason"].startswith("internal error: RuntimeError: bcftools csq failed")
+    retries = [line for line in service.log() if line["message"].startswith("unexpected failure (attempt")]
+    assert len(retries) == 2  # attempts 1 and 2 went back to the queue; attempt 3 ended the job
+    assert queues.depth("annotate", dead=True) == 0 and queues.depth("annotate") == 0
+    wait_until(lambda: gas.published("job.failed", job_id), 10, what="job.failed")

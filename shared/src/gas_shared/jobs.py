@@ -94,6 +94,10 @@ class JobStore:
         return self._own(job_id, worker, "SET lease_until = :l",
                          {":l": Decimal(str(round(time.time() + lease_seconds, 3)))})
 
+    def release(self, job_id: str, worker: str) -> bool:
+        """Give the lease up at once (this attempt failed), so the next delivery need not wait it out."""
+        return self._own(job_id, worker, "SET lease_until = :l", {":l": Decimal(0)})
+
     def progress(self, job_id: str, worker: str, stage: str, variants: int) -> bool:
         return self._own(job_id, worker, "SET progress = :p",
                          {":p": {"stage": stage, "variants": variants, "updated_at": _now_iso()}})

@@ -16,7 +16,8 @@ from typing import Any
 from gas_shared.jobs import COMPLETED, FAILED, FINISHED, JobStore
 from gas_shared.messages import JobCompleted, JobFailed, JobRequested, stable_id
 from gas_shared.messages.envelope import now
-from gas_shared.runtime.consumer import RetryableError
+from gas_shared.runtime.aws import is_transient
+from gas_shared.runtime.consumer import RetryableError, delivery
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 
@@ -38,11 +39,13 @@ class Lease:
         self.lost = False
 
     def __enter__(self) -> Lease:
-        threading.Thread(target=self._renew, daemon=True, name=f"lease-{self._job}").start()
+        self._thread = threading.Thread(target=self._renew, daemon=True, name=f"lease-{self._job}")
+        self._thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self._done.set()
+        self._thread.join(timeout=30)  # a renewal in flight must not land after a release
 
     def _renew(self) -> None:
         while not self._done.wait(self._seconds / 3):
@@ -92,9 +95,18 @@ class JobRunner:
             else:
                 raise RetryableError(f"job {job_id} is running elsewhere; its lease ends in {claim.retry_after:.0f}s")
             return
-        with tempfile.TemporaryDirectory(prefix=f"gas-{job_id}-") as scratch, \
-                Lease(self._store, job_id, worker, self._settings.lease_seconds):
-            self._run(request, worker, Path(scratch))
+        with tempfile.TemporaryDirectory(prefix=f"gas-{job_id}-") as scratch:
+            try:
+                with Lease(self._store, job_id, worker, self._settings.lease_seconds):
+                    self._run(request, worker, Path(scratch))
+            except Exception as e:
+                # On the last delivery, a failure that is not AWS passing by (a bcftools crash, a broken
+                # reference) would leave the job RUNNING for ever beside a dead letter: end it, and say so.
+                if not delivery().last or is_transient(e):
+                    self._store.release(job_id, worker)  # the next delivery may start at once
+                    raise
+                log.exception("job %s failed on its last delivery", job_id)
+                self._store.fail(job_id, f"internal error: {type(e).__name__}: {e}"[:500], None)
         job = self._store.get(job_id)
         if job and job["status"] in FINISHED:
             self._announce(job)

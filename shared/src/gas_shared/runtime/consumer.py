@@ -8,6 +8,7 @@ traceback and retried the same way until the queue's redrive policy gives up on 
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import queue
@@ -32,6 +33,28 @@ MAX_VISIBILITY = 43_200  # 12 h: the most change_message_visibility accepts
 MAX_ATTRIBUTE_TEXT = 1_000  # keep the dead-letter reason well inside SQS's 256 KiB message limit
 # Messages acknowledged without a handler: S3 sends a test event when a notification is configured.
 ACKNOWLEDGED = frozenset({S3TestEvent.TYPE})
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Which delivery of its message a handler is running: on the last one, a failure dead-letters it."""
+
+    attempt: int
+    max_receives: int
+
+    @property
+    def last(self) -> bool:
+        return self.attempt >= self.max_receives
+
+
+# A frozen dataclass: the shared default cannot be changed in place.
+_OUTSIDE = Delivery(1, 1_000_000)
+_delivery: contextvars.ContextVar[Delivery] = contextvars.ContextVar("gas_delivery", default=_OUTSIDE)
+
+
+def delivery() -> Delivery:
+    """The delivery the current handler runs for (valid inside a handler)."""
+    return _delivery.get()
 
 
 class PermanentError(Exception):
@@ -90,6 +113,7 @@ class Consumer:
         self._inflight_changed = threading.Condition()
         self._url: str | None = None
         self._dlq_url: str | None = None
+        self._redrive_policy: dict[str, Any] | None = None
         self.last_poll = time.monotonic()
         self._thread: threading.Thread | None = None
 
@@ -197,11 +221,16 @@ class Consumer:
         except Exception as e:  # redelivery is harmless: every effect is idempotent
             log.warning("could not delete %s: %s", message["MessageId"], e)
 
+    def _redrive(self) -> dict[str, Any]:
+        """The queue's redrive policy (dead-letter target, maxReceiveCount), read once."""
+        if self._redrive_policy is None:
+            attrs = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["RedrivePolicy"])
+            self._redrive_policy = dict(json.loads(attrs["Attributes"]["RedrivePolicy"]))
+        return self._redrive_policy
+
     def _dead_letter_url(self) -> str:
         if self._dlq_url is None:
-            attrs = self._sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["RedrivePolicy"])
-            policy = json.loads(attrs["Attributes"]["RedrivePolicy"])
-            dlq_name = policy["deadLetterTargetArn"].rsplit(":", 1)[-1]
+            dlq_name = self._redrive()["deadLetterTargetArn"].rsplit(":", 1)[-1]
             self._dlq_url = self._sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
         return self._dlq_url
 
@@ -262,6 +291,11 @@ class Consumer:
             return
         started = time.monotonic()
         try:
+            max_receives = int(self._redrive().get("maxReceiveCount", 1_000_000))
+        except Exception:  # unknown: never claim a delivery is the last
+            max_receives = 1_000_000
+        token = _delivery.set(Delivery(attempt, max_receives))
+        try:
             handler(envelope.data)
         except PermanentError as e:
             log.error("permanent failure, to the dead-letter queue: %s", e)
@@ -276,6 +310,8 @@ class Consumer:
         else:
             self._delete(message)
             log.info("handled %s in %.3fs", envelope.type, time.monotonic() - started)
+        finally:
+            _delivery.reset(token)
 
     def _heartbeat_loop(self, stop: threading.Event) -> None:
         """Keep long work invisible: extend every in-flight message well before its visibility ends."""
