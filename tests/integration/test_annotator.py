@@ -200,5 +200,6 @@ def test_an_unexpected_engine_failure_fails_the_job_on_its_last_delivery(gas, an
     assert job["failure_reason"].startswith("internal error: RuntimeError: bcftools csq failed")
     retries = [line for line in service.log() if line["message"].startswith("unexpected failure (attempt")]
     assert len(retries) == 2  # attempts 1 and 2 went back to the queue; attempt 3 ended the job
-    assert queues.depth("annotate", dead=True) == 0 and queues.depth("annotate") == 0
+    wait_until(lambda: queues.depth("annotate") == 0, 15, what="the last delivery acknowledged")
+    assert queues.depth("annotate", dead=True) == 0  # ended, not dead-lettered
     wait_until(lambda: gas.published("job.failed", job_id), 10, what="job.failed")
