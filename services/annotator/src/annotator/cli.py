@@ -9,8 +9,7 @@ from pathlib import Path
 
 from .engine.errors import VcfError
 from .engine.pipeline import annotate
-from .reference.bundle import write_bundle
-from .reference.synthetic import generate
+from .reference.bundle import write_demo_bundle
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,8 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the synthetic demo reference into --reference and exit")
     args = parser.parse_args(argv)
     if args.make_demo_reference:
-        manifest = write_bundle(generate(), args.reference, reference_id="gas-demo-1", assembly="GASdemo1",
-                                source="synthetic (annotator.reference.synthetic, seed 20261123)")
+        manifest = write_demo_bundle(args.reference)
         print(f"wrote {manifest.id} to {args.reference}")
         return 0
     if args.input is None or args.out is None:

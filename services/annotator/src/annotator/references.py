@@ -26,12 +26,10 @@ from gas_shared.runtime.aws import Aws, error_code
 from gas_shared.runtime.settings import ServiceSettings, load
 from gas_shared.topology import Names
 
-from .reference.bundle import FASTA, GFF3, sha256
-from .reference.synthetic import generate
+from .reference.bundle import DEMO_ID, FASTA, GFF3, sha256, write_demo_bundle
 
 log = logging.getLogger(__name__)
 
-DEMO_ID = "gas-demo-1"
 
 
 class UnknownReference(LookupError):
@@ -159,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             if store.exists(DEMO_ID):
                 print(f"{DEMO_ID} is installed already")
                 return 0
-            from .reference.bundle import write_bundle
-            write_bundle(generate(), Path(tmp), reference_id=DEMO_ID, assembly="GASdemo1",
-                         source="synthetic: annotator.reference.synthetic, seed 20261123")
+            write_demo_bundle(Path(tmp))
         else:
             build_bundle(Path(tmp), reference_id=args.id, fasta=args.fasta, gff3=args.gff3,
                          assembly=args.assembly, source=args.source or f"{args.fasta} + {args.gff3}")

@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from .aws import Aws
-from .transitions import from_item, to_item
+from .transitions import StateTable
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +16,12 @@ class Mailer:
     """Sends plain-text mail to GAS users from the configured sender."""
 
     def __init__(self, aws: Aws, sender: str, users_table: str):
-        self._aws = aws
+        self._ses = aws.client("ses")
         self.sender = sender
-        self._users = users_table
+        self._users = StateTable(aws.client("dynamodb"), users_table, key="user_id", state_attr="plan")
 
     def user(self, user_id: str) -> dict[str, Any] | None:
-        answer = self._aws.client("dynamodb").get_item(TableName=self._users, Key=to_item({"user_id": user_id}))
-        return from_item(answer["Item"]) if "Item" in answer else None
+        return self._users.get(user_id)
 
     def send_to_user(self, user_id: str, subject: str, body: str) -> bool:
         """Mail a user by id; False (and a warning) when the user has no e-mail address on file."""
@@ -32,7 +31,7 @@ class Mailer:
             log.warning("user %s has no e-mail address; not notified", user_id)
             return False
         name = (user or {}).get("name", "")
-        self._aws.client("ses").send_email(
+        self._ses.send_email(
             Source=self.sender,
             Destination={"ToAddresses": [f"{name} <{address}>" if name else address]},
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},

@@ -116,22 +116,11 @@ class StateTable:
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         # The condition is the whole idempotency story: only a record in an expected state moves.
         condition = f"attribute_exists(#k) AND #s IN ({', '.join(f':from{i}' for i in range(len(from_states)))})"
-        try:
-            answer = self._ddb.update_item(
-                TableName=self.table,
-                Key=to_item({self.key: key_value}),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as e:
-            if error_code(e) != "ConditionalCheckFailedException":
-                raise
-            current = self.get(key_value)
-            if current is None:
-                return Transition(Outcome.MISSING, None)
-            already = current.get(self.state_attr) == to
-            return Transition(Outcome.ALREADY if already else Outcome.CONFLICT, current)
-        return Transition(Outcome.APPLIED, from_item(answer["Attributes"]))
+        moved = self.update_if(key_value, expression, condition, names, values)
+        if moved is not None:
+            return Transition(Outcome.APPLIED, moved)
+        current = self.get(key_value)
+        if current is None:
+            return Transition(Outcome.MISSING, None)
+        already = current.get(self.state_attr) == to
+        return Transition(Outcome.ALREADY if already else Outcome.CONFLICT, current)

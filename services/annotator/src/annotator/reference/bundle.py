@@ -70,3 +70,14 @@ def write_bundle(genome: Genome, directory: Path, *, reference_id: str, assembly
     manifest = Manifest(reference_id, assembly, source, files)
     (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     return manifest
+
+
+DEMO_ID = "gas-demo-1"
+
+
+def write_demo_bundle(directory: Path) -> Manifest:
+    """The synthetic demo reference that `make run` installs and the CLI can write."""
+    from .synthetic import generate
+
+    return write_bundle(generate(), directory, reference_id=DEMO_ID, assembly="GASdemo1",
+                        source="synthetic: annotator.reference.synthetic, seed 20261123")
