@@ -81,8 +81,12 @@ class FakeSqs:
         for e in Entries:
             self.change_message_visibility(QueueUrl, e["ReceiptHandle"], e["VisibilityTimeout"])
 
-    def send_message(self, QueueUrl, MessageBody, MessageAttributes=None):
+    def send_message(self, QueueUrl, MessageBody, MessageAttributes=None, DelaySeconds=0):
+        self.calls.append(("send", {"queue": QueueUrl, "delay": DelaySeconds}))
         self.send(QueueUrl, MessageBody, MessageAttributes)
+        if DelaySeconds:
+            with self._lock:
+                self.queues[QueueUrl][-1].visible_at = time.monotonic() + DelaySeconds
 
 
 class FakeAws:

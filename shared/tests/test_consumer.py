@@ -8,7 +8,7 @@ import pytest
 
 from gas_shared.messages import JobCompleted, JobRequested
 from gas_shared.polling import wait_until
-from gas_shared.runtime.consumer import Backoff, Consumer, PermanentError, RetryableError
+from gas_shared.runtime.consumer import Backoff, Consumer, Deferred, PermanentError, RetryableError, delivery
 
 
 def make_consumer(fake_aws, handlers, **kw):
@@ -97,6 +97,29 @@ def test_failures_go_back_to_the_queue_after_a_growing_backoff(sqs, fake_aws, go
     assert sqs.queues["work"] and not sqs.queues["work-dlq"]  # the redrive policy decides when to give up
     if isinstance(error, RuntimeError):
         assert any(r.exc_info and "bug" in str(r.exc_info[1]) for r in caplog.records)
+
+
+def test_deferred_work_is_sent_again_delayed_without_counting_a_receive(sqs, fake_aws, golden):
+    """Waiting (a long retention window, a slow restore) must never walk a message toward the DLQ."""
+    seen = []
+
+    def not_yet(_):
+        seen.append(delivery())
+        if len(seen) < 4:
+            raise Deferred(1 if len(seen) < 3 else 5_000, "not due")
+
+    sqs.send("work", golden("job.completed"), {"type": {"DataType": "String", "StringValue": "job.completed",
+                                                         "StringListValues": []}})
+    with Running(make_consumer(fake_aws, {JobCompleted: not_yet})):
+        wait_until(lambda: len(seen) >= 3, 10)
+        # The third deferral asks for more than SQS allows: one hop of the maximum, 900 s.
+        wait_until(lambda: [c for c in sqs.calls if c[0] == "send"][2:], 5)
+    assert [d.deferrals for d in seen] == [0, 1, 2]
+    assert all(d.attempt == 1 for d in seen)  # a fresh message each time: no receive counted twice
+    assert [c[1]["delay"] for c in sqs.calls if c[0] == "send"] == [1, 1, 900]
+    (waiting,) = sqs.queues["work"]
+    assert waiting.body == golden("job.completed") and waiting.attributes["type"]["StringValue"] == "job.completed"
+    assert waiting.attributes["gas_deferrals"]["StringValue"] == "3" and not sqs.queues["work-dlq"]
 
 
 def test_s3_test_event_is_acknowledged_without_a_handler(sqs, fake_aws, golden):

@@ -3,7 +3,8 @@
 Long polls in batches, hands each message to its own handler thread (bounded), keeps in-flight messages
 invisible with a heartbeat, and sorts every outcome: done -> delete; poison or permanent -> dead-letter
 queue at once; retryable -> back to the queue after a jittered backoff; unexpected -> logged with its
-traceback and retried the same way until the queue's redrive policy gives up on it.
+traceback and retried the same way until the queue's redrive policy gives up on it; deferred -> sent again
+with a delay (work that is not due yet: a retention window, a Glacier restore still under way).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ Handler = Callable[[Any], None]
 MAX_BATCH = 10  # receive_message returns at most 10 messages a call
 MAX_VISIBILITY = 43_200  # 12 h: the most change_message_visibility accepts
 MAX_ATTRIBUTE_TEXT = 1_000  # keep the dead-letter reason well inside SQS's 256 KiB message limit
+MAX_DELAY = 900  # SendMessage's DelaySeconds ceiling; a longer wait is several hops
+DEFERRALS_ATTRIBUTE = "gas_deferrals"  # how often a message was sent again to wait; handlers back off on it
 # Messages acknowledged without a handler: S3 sends a test event when a notification is configured.
 ACKNOWLEDGED = frozenset({S3TestEvent.TYPE})
 
@@ -41,6 +44,7 @@ class Delivery:
 
     attempt: int
     max_receives: int
+    deferrals: int = 0  # times this message was deferred before (see Deferred)
 
     @property
     def last(self) -> bool:
@@ -63,6 +67,25 @@ class PermanentError(Exception):
 
 class RetryableError(Exception):
     """A passing condition: put the message back and try again after a backoff."""
+
+
+class Deferred(Exception):
+    """Not due yet: handle this message again in `seconds`.
+
+    The consumer sends the body again with a delay and deletes this copy, rather than hiding it (visibility):
+    every receive counts toward the redrive policy's maxReceiveCount, so waiting by visibility would
+    dead-letter a message whose work is merely hours away (a Standard Glacier restore, a long retention).
+    """
+
+    def __init__(self, seconds: float, why: str):
+        super().__init__(why)
+        self.seconds = seconds
+
+
+def recheck_delay(base: float, deferrals: int, rng: random.Random | None = None) -> float:
+    """How long to defer work that is still not due: base, doubling with each deferral, at most one hop."""
+    ceiling = min(float(MAX_DELAY), base * 2.0 ** max(0, deferrals))
+    return (rng or random).uniform(0.8, 1.0) * ceiling  # jitter: many jobs deferred together spread out
 
 
 @dataclass
@@ -236,14 +259,11 @@ class Consumer:
 
     def _dead_letter(self, message: dict[str, Any], reason: str) -> None:
         """Move to the DLQ now, with the reason beside it; if that fails, redrive will get it there."""
-        attributes = dict(message.get("MessageAttributes", {}))
+        attributes = _sendable(message.get("MessageAttributes", {}))
         attributes["gas_dead_letter_reason"] = {
             "DataType": "String", "StringValue": reason[:MAX_ATTRIBUTE_TEXT] or "unknown",
         }
         attributes["gas_source_queue"] = {"DataType": "String", "StringValue": self.queue_name}
-        for attr in attributes.values():  # received attributes carry list fields SendMessage rejects
-            for list_field in ("StringListValues", "BinaryListValues"):
-                attr.pop(list_field, None)
         try:
             self._sqs.send_message(
                 QueueUrl=self._dead_letter_url(), MessageBody=message["Body"], MessageAttributes=attributes
@@ -294,9 +314,12 @@ class Consumer:
             max_receives = int(self._redrive().get("maxReceiveCount", 1_000_000))
         except Exception:  # unknown: never claim a delivery is the last
             max_receives = 1_000_000
-        token = _delivery.set(Delivery(attempt, max_receives))
+        deferrals = _deferrals(message)
+        token = _delivery.set(Delivery(attempt, max_receives, deferrals))
         try:
             handler(envelope.data)
+        except Deferred as e:
+            self._defer(message, e.seconds, deferrals + 1, str(e))
         except PermanentError as e:
             log.error("permanent failure, to the dead-letter queue: %s", e)
             self._dead_letter(message, f"permanent: {e}")
@@ -312,6 +335,22 @@ class Consumer:
             log.info("handled %s in %.3fs", envelope.type, time.monotonic() - started)
         finally:
             _delivery.reset(token)
+
+    def _defer(self, message: dict[str, Any], seconds: float, deferrals: int, why: str) -> None:
+        """Send the body again, delayed, then delete this copy; if the send fails, retry by visibility."""
+        delay = max(0, min(MAX_DELAY, round(seconds)))
+        attributes = _sendable(message.get("MessageAttributes", {}))
+        attributes[DEFERRALS_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(deferrals)}
+        try:
+            self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"], DelaySeconds=delay,
+                                   MessageAttributes=attributes)
+        except Exception as e:
+            log.warning("could not defer %s (%s); retrying it by visibility", message["MessageId"], e)
+            self._set_visibility(message, self._backoff.delay(1))
+            return
+        # A crash between the send and this delete leaves two copies: harmless, every handler is idempotent.
+        self._delete(message)
+        log.info("deferred for %ss (deferral %d): %s", delay, deferrals, why)
 
     def _heartbeat_loop(self, stop: threading.Event) -> None:
         """Keep long work invisible: extend every in-flight message well before its visibility ends."""
@@ -334,3 +373,17 @@ class Consumer:
                     log.warning("visibility heartbeat failed: %s", e)
             if stop.is_set() and not due:
                 return
+
+
+def _sendable(received: Mapping[str, Any]) -> dict[str, Any]:
+    """Received message attributes as SendMessage takes them (it rejects the list fields receive adds)."""
+    return {name: {k: v for k, v in attr.items() if k not in ("StringListValues", "BinaryListValues")}
+            for name, attr in received.items()}
+
+
+def _deferrals(message: Mapping[str, Any]) -> int:
+    value = message.get("MessageAttributes", {}).get(DEFERRALS_ATTRIBUTE, {}).get("StringValue", "0")
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return 0
