@@ -1,24 +1,33 @@
-"""The job record in DynamoDB and every move it makes: PENDING -> RUNNING -> COMPLETED | FAILED.
+"""The job record in DynamoDB and every move it makes: PENDING -> RUNNING -> COMPLETED | FAILED, and for a
+COMPLETED job, where its results are: AVAILABLE -> ARCHIVING -> ARCHIVED -> RESTORING -> AVAILABLE.
 
 A RUNNING job carries a lease (worker, lease_until) that its worker renews. A redelivered message finding
 a live lease waits; finding an expired one (the worker died) takes the job over. Every move is one
 conditional write, so at-least-once delivery still gives exactly-once state changes.
+
+Results may be archived and restored more than once (downgrade, upgrade, downgrade, ...): each archive
+starts a new `cycle`, and the once-only effects of the lifecycle (messages, e-mail) are marked per cycle.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .messages import JobRequested
 from .messages.envelope import now
-from .runtime.transitions import Outcome, StateTable
+from .runtime.consumer import RetryableError
+from .runtime.transitions import Outcome, StateTable, Transition
+from .topology import JOBS_BY_USER_INDEX
 
 PENDING, RUNNING, COMPLETED, FAILED = "PENDING", "RUNNING", "COMPLETED", "FAILED"
 FINISHED = (COMPLETED, FAILED)
+# Where a COMPLETED job's results are (the `storage` attribute).
+AVAILABLE, ARCHIVING, ARCHIVED, RESTORING = "AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING"
+CLAIM_SECONDS = 60  # how long a delivery may take to run a once-only effect before another may try
 
 
 def _now_iso() -> str:
@@ -39,9 +48,14 @@ class JobStore:
 
     def __init__(self, dynamodb: Any, table: str):
         self.table = StateTable(dynamodb, table, key="job_id")
+        self.storage = StateTable(dynamodb, table, key="job_id", state_attr="storage")
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         return self.table.get(job_id)
+
+    def of_user(self, user_id: str) -> Iterator[dict[str, Any]]:
+        """Every job of a user, through the GSI (all pages; eventually consistent: re-read before acting)."""
+        return self.table.query(JOBS_BY_USER_INDEX, "user_id", user_id)
 
     def create(self, request: JobRequested, extra: Mapping[str, Any] | None = None) -> bool:
         """The PENDING record of a submitted job; False if it exists already (a resubmitted callback)."""
@@ -106,6 +120,7 @@ class JobStore:
         step = self.table.transition(
             job_id, from_states=[RUNNING], to=COMPLETED,
             set_fields={"completed_at": _now_iso(), "results": dict(results), "counts": dict(counts),
+                        "storage": AVAILABLE,
                         "progress": {"stage": "done", "variants": counts.get("variants", 0),
                                      "updated_at": _now_iso()}},
             remove_fields=["lease_until"],
@@ -124,3 +139,62 @@ class JobStore:
         """Set a timestamp field (announced_at, notified_at) unless set; False if an earlier delivery did."""
         return self.table.update_if(job_id, "SET #f = :t", "attribute_not_exists(#f)", {"#f": field},
                                     {":t": _now_iso()}) is not None
+
+    # -- the results' storage: archive and restore ------------------------------------------------------
+
+    def begin_archive(self, job_id: str) -> Transition:
+        """AVAILABLE -> ARCHIVING: from here a restorer waits for the archive to end before restoring."""
+        return self.storage.transition(job_id, from_states=[AVAILABLE], to=ARCHIVING,
+                                       set_fields={"archiving_since": _now_iso()})
+
+    def abandon_archive(self, job_id: str) -> Transition:
+        """ARCHIVING -> AVAILABLE: the user turned Premium before any object moved."""
+        return self.storage.transition(job_id, from_states=[ARCHIVING], to=AVAILABLE,
+                                       remove_fields=["archiving_since"])
+
+    def finish_archive(self, job_id: str, cycle: int) -> Transition:
+        return self.storage.transition(job_id, from_states=[ARCHIVING], to=ARCHIVED,
+                                       set_fields={"archived_at": _now_iso(), "cycle": cycle},
+                                       remove_fields=["archiving_since"])
+
+    def begin_restore(self, job_id: str, tier: str, expected_ready_at: str) -> Transition:
+        return self.storage.transition(job_id, from_states=[ARCHIVED], to=RESTORING, set_fields={
+            "restore": {"tier": tier, "requested_at": _now_iso(), "expected_ready_at": expected_ready_at}})
+
+    def finish_restore(self, job_id: str) -> Transition:
+        return self.storage.transition(job_id, from_states=[RESTORING], to=AVAILABLE,
+                                       set_fields={"restored_at": _now_iso()}, remove_fields=["restore"])
+
+    def once_per_cycle(self, job: Mapping[str, Any], mark: str, effect: Callable[[], object]) -> bool:
+        """Run `effect` once for this archive cycle of the job: True if this call ran it, False if done before.
+
+        A short claim is written first, so two deliveries handled at once do not both run it; the mark is
+        set after the effect, so a crash in between repeats the effect once the claim runs out (messages
+        carry an id fixed by job and cycle, so consumers can tell), and never loses it. While another
+        delivery holds the claim this raises RetryableError: the message comes back and looks again.
+        """
+        job_id, cycle = str(job["job_id"]), int(job.get("cycle", 0))
+        if cycle == 0 or int(job.get(mark, 0)) >= cycle:
+            return False
+        claim = f"{mark}_claim"
+        claimed = self.table.update_if(
+            job_id, "SET #c = :until",
+            "attribute_exists(job_id) AND (attribute_not_exists(#m) OR #m < :cycle) "
+            "AND (attribute_not_exists(#c) OR #c < :now)",
+            {"#m": mark, "#c": claim},
+            {":until": Decimal(str(round(time.time() + CLAIM_SECONDS, 3))), ":cycle": cycle,
+             ":now": Decimal(str(round(time.time(), 3)))},
+        )
+        if claimed is None:
+            current = self.get(job_id) or {}
+            if not current or int(current.get(mark, 0)) >= cycle:
+                return False
+            raise RetryableError(f"{mark} of job {job_id} is under way elsewhere")
+        try:
+            effect()
+        except BaseException:
+            self.table.update_if(job_id, "REMOVE #c", "attribute_exists(job_id)", {"#c": claim})
+            raise
+        self.table.update_if(job_id, "SET #m = :cycle REMOVE #c", "attribute_exists(job_id)",
+                             {"#m": mark, "#c": claim}, {":cycle": cycle})
+        return True

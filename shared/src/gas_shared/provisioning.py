@@ -16,14 +16,13 @@ from botocore.exceptions import ClientError
 from .runtime.aws import Aws, error_code
 from .runtime.mail import sender_address
 from .runtime.settings import ProvisionSettings
-from .topology import BUCKETS, QUEUES, TOPICS, Names, QueueSpec
+from .topology import BUCKETS, JOBS_BY_USER_INDEX, QUEUES, TOPICS, Names, QueueSpec
 
 log = logging.getLogger(__name__)
 
 MAX_QUEUE_DELAY = 900  # SQS DelaySeconds ceiling; the archiver defers longer windows itself
 DLQ_RETENTION = 14 * 24 * 3600  # the most SQS keeps a message: time for an operator to look
 QUEUE_RETENTION = 4 * 24 * 3600
-JOBS_BY_USER_INDEX = "user_id-submitted_at"
 
 
 @dataclass(frozen=True)

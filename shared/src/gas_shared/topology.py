@@ -16,6 +16,7 @@ from .messages import (
 TOPICS = (JOBS_TOPIC, USERS_TOPIC)
 BUCKETS = ("inputs", "results", "references")
 SERVICES = ("web", "annotator", "archiver", "restorer", "thawer")
+JOBS_BY_USER_INDEX = "user_id-submitted_at"  # the jobs table's GSI: a user's jobs, newest last
 
 
 @dataclass(frozen=True)

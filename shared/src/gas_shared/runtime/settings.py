@@ -32,6 +32,8 @@ class WorkerSettings(ServiceSettings):
     visibility_timeout: int = Field(60, ge=10, le=43200, description="seconds a received message is hidden")
     wait_time_seconds: int = Field(10, ge=1, le=20, description="SQS long-poll wait")
     drain_seconds: float = Field(25, ge=0, description="after SIGTERM, how long in-flight work may finish")
+    recheck_seconds: float = Field(
+        60, ge=1, le=900, description="first wait before looking again at work not yet due (doubles, to 900 s)")
 
 
 S = TypeVar("S", bound=BaseSettings)

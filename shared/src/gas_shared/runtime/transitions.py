@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +55,19 @@ class StateTable:
             TableName=self.table, Key=to_item({self.key: key_value}), ConsistentRead=True
         )
         return from_item(answer["Item"]) if "Item" in answer else None
+
+    def query(self, index: str, attr: str, value: str) -> Iterator[dict[str, Any]]:
+        """Every record whose `attr` equals `value` through a global secondary index, all pages.
+
+        GSI reads are eventually consistent: callers that act on a record read it again by key.
+        """
+        paginator = self._ddb.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self.table, IndexName=index, KeyConditionExpression="#a = :v",
+            ExpressionAttributeNames={"#a": attr}, ExpressionAttributeValues=to_item({":v": value}),
+        ):
+            for item in page.get("Items", []):
+                yield from_item(item)
 
     def create(self, item: Mapping[str, Any]) -> bool:
         """Put a new record unless one with that key exists; False when it already did."""
