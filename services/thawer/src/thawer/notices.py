@@ -1,0 +1,15 @@
+"""What the thawer tells users by e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def restored(job: dict[str, Any], web_url: str) -> tuple[str, str]:
+    name = job.get("input_filename", "your file")
+    subject = f"GAS: the results of {name} are available again"
+    body = (
+        f"The annotation results of {name} are back from archive storage and can be downloaded again.\n\n"
+        f"See the results: {web_url.rstrip('/')}/jobs/{job['job_id']}\n"
+    )
+    return subject, body
