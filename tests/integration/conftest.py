@@ -159,6 +159,61 @@ def queues(aws: Aws, provisioned: Provisioned) -> Queues:
     return Queues(aws, provisioned)
 
 
+class Tap:
+    """A queue subscribed to the jobs topic with no filter: every job.* message GAS publishes lands here too."""
+
+    def __init__(self, aws: Aws, names: Names):
+        from gas_shared.runtime.publisher import Publisher
+
+        self.sqs = aws.client("sqs")
+        self.url = self.sqs.create_queue(QueueName=f"{names.prefix}-tap")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        aws.client("sns").subscribe(TopicArn=Publisher(aws, names, "t").topic_arn("jobs"), Protocol="sqs",
+                                    Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        self.seen: list[Any] = []
+
+    def published(self, type_: str, job_id: str) -> list[Any]:
+        """Every message of that type about the job seen on the tap so far (as decoded envelopes)."""
+        from gas_shared.messages import decode
+
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            if not answer.get("Messages"):
+                break
+            for m in answer["Messages"]:
+                self.seen.append(decode(m["Body"]))
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        return [m for m in self.seen if m.type == type_ and str(m.data.job_id) == job_id]
+
+
+@pytest.fixture
+def tap(aws: Aws, provisioned: Provisioned, names: Names) -> Tap:
+    return Tap(aws, names)
+
+
+@pytest.fixture
+def mailbox(backend: Backend) -> Callable[[str], list[dict[str, str]]]:
+    """mailbox(address): the mail the emulator has sent to that address so far."""
+    return lambda address: sent_mail(backend, address)
+
+
+def sent_mail(backend: Backend, address: str) -> list[dict[str, str]]:
+    """Mail sent to `address`, as the emulator recorded it: {subject, body}."""
+    import urllib.request
+
+    if backend.kind == "moto":
+        with urllib.request.urlopen(f"{backend.endpoint}/moto-api/data.json") as answer:
+            sent = [(m["destinations"]["ToAddresses"], m["subject"], m["body"])
+                    for m in json.load(answer)["ses"]["Message"]]
+    elif backend.kind == "localstack":
+        with urllib.request.urlopen(f"{backend.endpoint}/_aws/ses") as answer:
+            sent = [(m["Destination"]["ToAddresses"], m["Subject"], m["Body"].get("text_part", ""))
+                    for m in json.load(answer)["messages"]]
+    else:
+        pytest.skip("no way to read the mail this emulator sent")
+    return [{"subject": subject, "body": body} for to, subject, body in sent if any(address in t for t in to)]
+
+
 @dataclass
 class Service:
     child: Child

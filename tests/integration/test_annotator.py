@@ -2,7 +2,6 @@
 
 import json
 import signal
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from annotator.reference.samples import write_vcf
 from annotator.reference.synthetic import generate
 from annotator.references import DEMO_ID, ReferenceStore
 from gas_shared.jobs import JobStore
-from gas_shared.messages import JobRequested, decode
+from gas_shared.messages import JobRequested
 from gas_shared.polling import wait_until
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.runtime.transitions import to_item
@@ -25,8 +24,8 @@ GENOME = generate()
 class Gas:
     """Plays the web app's part: a user, an uploaded file, a PENDING job, job.requested."""
 
-    def __init__(self, aws, names, backend, tmp_path):
-        self.aws, self.names, self.backend = aws, names, backend
+    def __init__(self, aws, names, tmp_path, tap, mailbox):
+        self.aws, self.names, self.tap, self.mailbox = aws, names, tap, mailbox
         self.s3, self.sqs = aws.client("s3"), aws.client("sqs")
         self.jobs = JobStore(aws.client("dynamodb"), names.jobs_table)
         self.user_id = uuid.uuid4()
@@ -36,13 +35,6 @@ class Gas:
         bundle = tmp_path / "bundle"
         write_bundle(GENOME, bundle, reference_id=DEMO_ID, assembly="GASdemo1", source="test")
         ReferenceStore(self.s3, names.bucket("references"), tmp_path).install(bundle)
-        # A tap on the jobs topic: every job.* message GAS publishes lands here too.
-        self.tap = self.sqs.create_queue(QueueName=f"{names.prefix}-tap")["QueueUrl"]
-        attributes = self.sqs.get_queue_attributes(QueueUrl=self.tap, AttributeNames=["QueueArn"])
-        tap_arn = attributes["Attributes"]["QueueArn"]
-        aws.client("sns").subscribe(TopicArn=Publisher(aws, names, "t").topic_arn("jobs"), Protocol="sqs",
-                                    Endpoint=tap_arn, Attributes={"RawMessageDelivery": "true"})
-        self.seen = []
 
     def submit(self, body: bytes, filename: str, reference_id: str = DEMO_ID) -> tuple[str, JobRequested]:
         job_id = uuid.uuid4()
@@ -59,34 +51,15 @@ class Gas:
         return self.jobs.get(job_id)
 
     def published(self, type_: str, job_id: str) -> list:
-        """Every message of that type about the job seen on the tap so far."""
-        while True:
-            answer = self.sqs.receive_message(QueueUrl=self.tap, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            if not answer.get("Messages"):
-                break
-            for m in answer["Messages"]:
-                self.seen.append(decode(m["Body"]))
-                self.sqs.delete_message(QueueUrl=self.tap, ReceiptHandle=m["ReceiptHandle"])
-        return [m for m in self.seen if m.type == type_ and str(m.data.job_id) == job_id]
+        return self.tap.published(type_, job_id)
 
     def mail(self) -> list[dict]:
-        """Mail sent to this test's user, as the emulator recorded it: {subject, body}."""
-        if self.backend.kind == "moto":
-            with urllib.request.urlopen(f"{self.backend.endpoint}/moto-api/data.json") as answer:
-                sent = [(m["destinations"]["ToAddresses"], m["subject"], m["body"])
-                        for m in json.load(answer)["ses"]["Message"]]
-        elif self.backend.kind == "localstack":
-            with urllib.request.urlopen(f"{self.backend.endpoint}/_aws/ses") as answer:
-                sent = [(m["Destination"]["ToAddresses"], m["Subject"], m["Body"].get("text_part", ""))
-                        for m in json.load(answer)["messages"]]
-        else:
-            pytest.skip("no way to read the mail this emulator sent")
-        return [{"subject": subject, "body": body} for to, subject, body in sent if any(self.email in t for t in to)]
+        return self.mailbox(self.email)
 
 
 @pytest.fixture
-def gas(aws, names, provisioned, backend, tmp_path):
-    return Gas(aws, names, backend, tmp_path)
+def gas(aws, names, provisioned, tmp_path, tap, mailbox):
+    return Gas(aws, names, tmp_path, tap, mailbox)
 
 
 @pytest.fixture
