@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup test-localstack clean
+.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-localstack  the integration tests against LocalStack (testcontainers)"
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
 	@echo "make bench-startup    cold/warm start time of make run and idle RSS"
+	@echo "make bench-restore    upgrade to all of a user's 20 archived results downloadable again"
 
 # uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -71,3 +72,6 @@ clean:
 
 bench-startup: install
 	$(BIN)/python bench/startup.py
+
+bench-restore: install
+	$(BIN)/python bench/restore.py --jobs 20 --rounds 3

@@ -72,7 +72,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     os.environ.update(GAS_FREE_RETENTION_SECONDS=str(RETENTION), GAS_PORT_BASE="9380", GAS_PREFIX="benchrestore",
-                      GAS_RUN_DIR=tempfile.mkdtemp(prefix="gas-bench-"), GAS_LOG_LEVEL="WARNING")
+                      GAS_RUN_DIR=tempfile.mkdtemp(prefix="gas-bench-"))
+    os.environ.setdefault("GAS_LOG_LEVEL", "WARNING")
     stack = Stack(StackSettings())
     print(f"starting the embedded stack ({stack.start():.1f}s)", flush=True)
     try:

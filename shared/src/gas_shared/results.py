@@ -32,7 +32,8 @@ RETRIEVAL_TIME = {EXPEDITED: timedelta(minutes=5), STANDARD_TIER: timedelta(hour
 RESTORE_DAYS = 2
 EXPEDITED_UNAVAILABLE = "GlacierExpeditedRetrievalNotAvailable"
 # copy_object handles up to 5 GiB; larger objects are copied in parts by the transfer manager.
-_COPY = TransferConfig(multipart_threshold=5 * 1024**3, use_threads=False)
+MAX_SINGLE_COPY = 5 * 1024**3
+_COPY = TransferConfig(multipart_threshold=MAX_SINGLE_COPY, use_threads=False)
 _ONGOING = re.compile(r'ongoing-request="(true|false)"')
 
 
@@ -47,6 +48,7 @@ class ObjectState:
     exists: bool
     storage_class: str = STANDARD
     restore: str | None = None  # None (no restored copy), "ongoing", or "done" (a temporary copy is readable)
+    size: int = 0
 
     @property
     def archived(self) -> bool:
@@ -76,11 +78,17 @@ class ResultObjects:
             if error_code(e) in ("404", "NoSuchKey", "NotFound"):
                 return ObjectState(exists=False)
             raise
-        return ObjectState(True, head.get("StorageClass") or STANDARD, parse_restore(head.get("Restore")))
+        return ObjectState(True, head.get("StorageClass") or STANDARD, parse_restore(head.get("Restore")),
+                           int(head.get("ContentLength", 0)))
 
-    def _copy_in_place(self, key: str, storage_class: str) -> None:
-        self._s3.copy({"Bucket": self.bucket, "Key": key}, self.bucket, key,
-                      ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"}, Config=_COPY)
+    def _copy_in_place(self, key: str, state: ObjectState, storage_class: str) -> None:
+        source = {"Bucket": self.bucket, "Key": key}
+        if state.size <= MAX_SINGLE_COPY:  # one request; the transfer manager would first look at the object again
+            self._s3.copy_object(Bucket=self.bucket, Key=key, CopySource=source, StorageClass=storage_class,
+                                 MetadataDirective="COPY")
+        else:
+            self._s3.copy(source, self.bucket, key,
+                          ExtraArgs={"StorageClass": storage_class, "MetadataDirective": "COPY"}, Config=_COPY)
 
     def archive(self, key: str) -> bool:
         """Move one object to GLACIER (a copy onto itself: the key never stops existing); False if missing."""
@@ -88,7 +96,7 @@ class ResultObjects:
         if not state.exists:
             return False
         if not state.archived:
-            self._copy_in_place(key, GLACIER)
+            self._copy_in_place(key, state, GLACIER)
         return True
 
     def restore(self, key: str, *, throttle_tries: int = 3) -> str | None:
@@ -141,7 +149,7 @@ class ResultObjects:
             self.restore(key)
             return Thaw.PENDING
         try:
-            self._copy_in_place(key, STANDARD)
+            self._copy_in_place(key, state, STANDARD)
         except ClientError as e:
             if error_code(e) in ("InvalidObjectState", "ObjectNotInActiveTierError"):  # the copy just expired
                 self.restore(key)
