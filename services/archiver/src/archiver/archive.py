@@ -47,10 +47,9 @@ class Archiver:
             log.info("user %s is Premium again: nothing to archive", user_id)
             return
         for job in self._jobs.of_user(user_id):
-            if job.get("status") != COMPLETED or job.get("storage") not in (AVAILABLE, ARCHIVING):
-                continue
             # Within its window a job's job.completed is still on its way here: it will archive the job.
-            if _timestamp(job["completed_at"]) + self._retention <= self._clock():
+            # (archive() reads the record again by key: the index may lag behind the storage state.)
+            if job.get("status") == COMPLETED and _timestamp(job["completed_at"]) + self._retention <= self._clock():
                 self.archive(job["job_id"], why="downgraded to Free")
 
     def archive(self, job_id: str, why: str) -> None:
