@@ -106,3 +106,41 @@ def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(
     finished = store.claim(job_id, "worker-d", lease_seconds=30)
     assert not finished.granted and finished.job["status"] == "COMPLETED"
     assert store.mark_once(job_id, "notified_at") and not store.mark_once(job_id, "notified_at")
+
+
+def test_a_once_per_cycle_effect_runs_once_when_two_deliveries_race(aws, names, provisioned):
+    from gas_shared.jobs import JobStore
+    from gas_shared.runtime.consumer import RetryableError
+
+    store = JobStore(aws.client("dynamodb"), names.jobs_table)
+    job = {"job_id": str(uuid.uuid4()), "status": "COMPLETED", "user_id": "u", "cycle": 1}
+    store.table.create(job)
+    ran, answers, started, release = [], [], threading.Event(), threading.Event()
+
+    def slow_mail():
+        ran.append("first")
+        started.set()
+        release.wait(10)
+
+    first = threading.Thread(target=lambda: answers.append(store.once_per_cycle(job, "notified", slow_mail)))
+    first.start()
+    assert started.wait(10)
+    with pytest.raises(RetryableError, match="under way elsewhere"):  # the second delivery comes back later
+        store.once_per_cycle(job, "notified", lambda: ran.append("second"))
+    release.set()
+    first.join(10)
+    assert ran == ["first"] and answers == [True]
+    # Later deliveries, even holding the record as it was before the mark: done already.
+    assert store.once_per_cycle(job, "notified", lambda: ran.append("third")) is False
+    assert ran == ["first"] and store.get(job["job_id"])["notified"] == 1
+
+    # An effect that fails gives its claim up at once, and the next delivery runs it.
+    def broken():
+        raise ConnectionError("SES down")
+
+    with pytest.raises(ConnectionError):
+        store.once_per_cycle(job, "announced", broken)
+    assert store.once_per_cycle(job, "announced", lambda: ran.append("retried")) is True
+    assert ran == ["first", "retried"]
+    # A new archive cycle is a new occasion.
+    assert store.once_per_cycle({**job, "cycle": 2}, "notified", lambda: ran.append("cycle 2")) is True
