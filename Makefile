@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack clean
+.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -19,6 +19,8 @@ help:
 	@echo "make unit         unit tests only (no emulator)"
 	@echo "make integration  integration tests against a real AWS emulator (GAS_TEST_BACKEND)"
 	@echo "make test-localstack  the integration tests against LocalStack (testcontainers)"
+	@echo "make test-containers  build the images, docker compose up, a job and an archive/restore through it"
+	@echo "make check-deploy     offline checks: hadolint, the compose spec, kustomize output, KEDA objects"
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
 	@echo "make bench-startup    cold/warm start time of make run and idle RSS"
 	@echo "make bench-restore    upgrade to all of a user's 20 archived results downloadable again"
@@ -75,3 +77,18 @@ bench-startup: install
 
 bench-restore: install
 	$(BIN)/python bench/restore.py --jobs 20 --rounds 3
+
+# The five images, the compose stack (LocalStack + provisioning + the services, a 5 s retention window),
+# tests/containers against it, then down. Needs a Docker-compatible engine, started as for test-localstack.
+COMPOSE := docker compose
+test-containers: install
+	if ! docker info >/dev/null 2>&1 && [ -x $(CONTAINER_ENGINE) ]; then $(CONTAINER_ENGINE) up; fi
+	mkdir -p test-output
+	if [ -x $(CONTAINER_ENGINE) ]; then eval "$$($(CONTAINER_ENGINE) env)"; fi; \
+	  export BUILDAH_FORMAT=docker GAS_FREE_RETENTION_SECONDS=5; \
+	  $(COMPOSE) down -v --remove-orphans >/dev/null 2>&1; \
+	  $(COMPOSE) build && $(COMPOSE) up -d && $(BIN)/pytest -p no:cacheprovider tests/containers; code=$$?; \
+	  $(COMPOSE) logs --no-color > test-output/compose.log 2>&1; \
+	  docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^gas-' | sort > test-output/image-sizes.txt; \
+	  cat test-output/image-sizes.txt; \
+	  $(COMPOSE) down -v --remove-orphans; exit $$code

@@ -1,0 +1,106 @@
+"""The docker compose stack end to end, from the host: five healthy containers, one job from upload to
+COMPLETED by the annotator container, and its archive and restore by the lifecycle containers.
+
+Run by `make test-containers`, which builds the images, starts the stack with a 5 s retention window, runs
+this module and takes the stack down. It talks to the stack's LocalStack on 127.0.0.1:4566 and its web
+port 8080, under the stack's prefix `gas`.
+"""
+
+import json
+import os
+import subprocess
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from annotator.reference.samples import write_vcf
+from annotator.reference.synthetic import generate
+from annotator.references import DEMO_ID
+from gas_shared.devstack import aws_environment, http_ok
+from gas_shared.jobs import ARCHIVED, AVAILABLE, JobStore
+from gas_shared.messages import JobRequested
+from gas_shared.polling import wait_until
+from gas_shared.results import STANDARD, ResultObjects
+from gas_shared.runtime.aws import Aws
+from gas_shared.runtime.publisher import Publisher
+from gas_shared.runtime.transitions import to_item
+from gas_shared.topology import SERVICES, Names
+from gas_shared.users import UserStore
+
+AWS_ENDPOINT = os.environ.get("GAS_COMPOSE_AWS_ENDPOINT", "http://127.0.0.1:4566")
+WEB = os.environ.get("GAS_COMPOSE_WEB", "http://127.0.0.1:8080")
+NAMES = Names("gas")
+
+
+def compose_health() -> dict[str, str]:
+    answer = subprocess.run(["docker", "compose", "ps", "--all", "--format", "json"], capture_output=True,
+                            text=True, check=True).stdout
+    rows = [json.loads(line) for line in answer.splitlines() if line.strip()]
+    if len(rows) == 1 and isinstance(rows[0], list):  # older compose prints one JSON array
+        rows = rows[0]
+    return {row["Service"]: row.get("Health") or row.get("State", "") for row in rows}
+
+
+@pytest.fixture(scope="module")
+def aws():
+    for key, value in aws_environment(AWS_ENDPOINT).items():
+        if key.startswith("AWS_"):
+            os.environ[key] = value
+    os.environ["GAS_S3_ADDRESSING_STYLE"] = "path"
+    return Aws()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stack_healthy():
+    wait_until(lambda: all(compose_health().get(s) == "healthy" for s in SERVICES), 300, every=2,
+               what="every GAS container healthy")
+
+
+def test_every_service_container_is_healthy_and_the_web_app_answers():
+    health = compose_health()
+    assert {s: health[s] for s in SERVICES} == dict.fromkeys(SERVICES, "healthy")
+    assert health["provision"] == "exited"  # the one-shot provisioning ran and finished
+    assert http_ok(f"{WEB}/healthz") and http_ok(f"{WEB}/readyz")
+
+
+def test_a_job_is_annotated_then_archived_and_restored_by_the_containers(aws, tmp_path):
+    ddb, s3 = aws.client("dynamodb"), aws.client("s3")
+    jobs, users = JobStore(ddb, NAMES.jobs_table), UserStore(ddb, NAMES.users_table)
+    publisher = Publisher(aws, NAMES, "test")
+    user_id, job_id = uuid.uuid4(), uuid.uuid4()
+    email = f"compose-{user_id.hex[:8]}@example.org"
+    ddb.put_item(TableName=NAMES.users_table, Item=to_item(
+        {"user_id": str(user_id), "email": email, "name": "Ada Lovelace", "plan": "free"}))
+
+    # What the web app does on the upload callback: the object in the inputs bucket, a PENDING job, the request.
+    key = f"{user_id}/{job_id}/input/input.vcf"
+    sample = write_vcf(generate(), tmp_path / "sample.vcf", 300).read_bytes()
+    s3.put_object(Bucket=NAMES.bucket("inputs"), Key=key, Body=sample)
+    request = JobRequested(job_id=job_id, user_id=user_id, reference_id=DEMO_ID, input_key=key,
+                           input_filename="sample.vcf", submitted_at=datetime.now(UTC))
+    jobs.create(request)
+    publisher.publish(request)
+
+    wait_until(lambda: jobs.get(str(job_id))["status"] == "COMPLETED", 120, every=0.5, what="COMPLETED")
+    job = jobs.get(str(job_id))
+    assert job["counts"]["variants"] == 300 and job["storage"] == AVAILABLE
+
+    wait_until(lambda: jobs.get(str(job_id)).get("storage") == ARCHIVED, 120, every=0.5, what="ARCHIVED")
+    objects = ResultObjects(s3, NAMES.bucket("results"))
+    assert {objects.state(k).storage_class for k in job["results"].values()} == {"GLACIER"}
+
+    users.change_plan(str(user_id), "premium", publisher)
+    wait_until(lambda: jobs.get(str(job_id)).get("storage") == AVAILABLE, 120, every=0.5, what="AVAILABLE again")
+    for result_key in job["results"].values():
+        assert objects.state(result_key).storage_class == STANDARD
+        assert s3.get_object(Bucket=NAMES.bucket("results"), Key=result_key)["Body"].read()
+
+    def subjects() -> list[str]:
+        with urllib.request.urlopen(f"{AWS_ENDPOINT}/_aws/ses") as answer:
+            return [m["Subject"] for m in json.load(answer)["messages"]
+                    if any(email in to for to in m["Destination"]["ToAddresses"])]
+
+    wait_until(lambda: len(subjects()) == 2, 30, what="the completion and the restored e-mail")
+    assert sorted(subjects()) == ["GAS: sample.vcf is annotated", "GAS: the results of sample.vcf are available again"]
