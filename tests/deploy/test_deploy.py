@@ -35,6 +35,13 @@ def test_each_dockerfile_passes_hadolint(service):
     assert text.count("FROM python:3.11-slim") == 2  # multi-stage: the final stage starts clean
 
 
+def test_the_dockerfiles_are_one_recipe_with_the_service_name_filled_in():
+    """The design card wants a Dockerfile per service; this keeps the five from drifting apart."""
+    recipes = {s: (ROOT / f"services/{s}/Dockerfile").read_text().replace(s, "SERVICE") for s in SERVICES}
+    recipes["annotator"] = recipes["annotator"].replace(" GAS_REFERENCE_CACHE=/tmp/gas-references", "")
+    assert len(set(recipes.values())) == 1
+
+
 def test_the_compose_file_follows_the_compose_spec():
     answer = run(str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "docker-compose.yml")
     assert answer.returncode == 0, answer.stdout + answer.stderr
