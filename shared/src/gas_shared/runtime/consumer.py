@@ -259,7 +259,7 @@ class Consumer:
 
     def _dead_letter(self, message: dict[str, Any], reason: str) -> None:
         """Move to the DLQ now, with the reason beside it; if that fails, redrive will get it there."""
-        attributes = _sendable(message.get("MessageAttributes", {}))
+        attributes = sendable_attributes(message.get("MessageAttributes", {}))
         attributes["gas_dead_letter_reason"] = {
             "DataType": "String", "StringValue": reason[:MAX_ATTRIBUTE_TEXT] or "unknown",
         }
@@ -339,7 +339,7 @@ class Consumer:
     def _defer(self, message: dict[str, Any], seconds: float, deferrals: int, why: str) -> None:
         """Send the body again, delayed, then delete this copy; if the send fails, retry by visibility."""
         delay = max(0, min(MAX_DELAY, round(seconds)))
-        attributes = _sendable(message.get("MessageAttributes", {}))
+        attributes = sendable_attributes(message.get("MessageAttributes", {}))
         attributes[DEFERRALS_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(deferrals)}
         try:
             self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"], DelaySeconds=delay,
@@ -375,7 +375,7 @@ class Consumer:
                 return
 
 
-def _sendable(received: Mapping[str, Any]) -> dict[str, Any]:
+def sendable_attributes(received: Mapping[str, Any]) -> dict[str, Any]:
     """Received message attributes as SendMessage takes them (it rejects the list fields receive adds)."""
     return {name: {k: v for k, v in attr.items() if k not in ("StringListValues", "BinaryListValues")}
             for name, attr in received.items()}
