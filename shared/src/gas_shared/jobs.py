@@ -20,7 +20,7 @@ from typing import Any
 from .messages import JobRequested
 from .messages.envelope import now
 from .runtime.consumer import RetryableError
-from .runtime.transitions import Outcome, StateTable, Transition
+from .runtime.transitions import Outcome, StateTable, Transition, record_time
 from .topology import JOBS_BY_USER_INDEX
 
 PENDING, RUNNING, COMPLETED, FAILED = "PENDING", "RUNNING", "COMPLETED", "FAILED"
@@ -31,7 +31,7 @@ CLAIM_SECONDS = 60  # how long a delivery may take to run a once-only effect bef
 
 
 def _now_iso() -> str:
-    return now().isoformat().replace("+00:00", "Z")
+    return record_time(now())
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class JobStore:
             "job_id": str(request.job_id),
             "user_id": str(request.user_id),
             "status": PENDING,
-            "submitted_at": request.submitted_at.isoformat().replace("+00:00", "Z"),
+            "submitted_at": record_time(request.submitted_at),
             "reference_id": request.reference_id,
             "input_key": request.input_key,
             "input_filename": request.input_filename,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from .messages import UserPlanChanged
 from .messages.envelope import now
 from .runtime.publisher import Publisher
-from .runtime.transitions import StateTable
+from .runtime.transitions import StateTable, record_time
 
 Plan = Literal["free", "premium"]
 FREE: Plan = "free"
@@ -38,7 +38,7 @@ class UserStore:
         changed = self.table.update_if(
             user_id, "SET #p = :p, plan_changed_at = :t",
             "attribute_exists(user_id) AND (attribute_not_exists(#p) OR #p <> :p)",
-            {"#p": "plan"}, {":p": plan, ":t": now().isoformat().replace("+00:00", "Z")},
+            {"#p": "plan"}, {":p": plan, ":t": record_time()},
         )
         if changed is None:
             return None

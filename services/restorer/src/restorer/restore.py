@@ -13,13 +13,10 @@ from gas_shared.messages import RestoreRequested, UserPlanChanged, stable_id
 from gas_shared.results import EXPEDITED, RETRIEVAL_TIME, STANDARD_TIER, ResultObjects
 from gas_shared.runtime.consumer import Deferred, delivery, recheck_delay
 from gas_shared.runtime.publisher import Publisher
+from gas_shared.runtime.transitions import record_time
 from gas_shared.users import PREMIUM, UserStore
 
 log = logging.getLogger(__name__)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class Restorer:
@@ -60,7 +57,7 @@ class Restorer:
         tier = STANDARD_TIER if STANDARD_TIER in tiers else EXPEDITED
         if job["storage"] == ARCHIVED:
             expected = datetime.fromtimestamp(self._clock(), UTC) + RETRIEVAL_TIME[tier]
-            step = self._jobs.begin_restore(job_id, tier, _iso(expected))
+            step = self._jobs.begin_restore(job_id, tier, record_time(expected))
             if step.item is None or step.item.get("storage") != RESTORING:
                 return
             job = step.item

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -14,6 +15,11 @@ from .aws import error_code
 
 _to_dynamo = TypeSerializer().serialize
 _from_dynamo = TypeDeserializer().deserialize
+
+
+def record_time(moment: datetime | None = None) -> str:
+    """A timestamp as records store it: ISO 8601 in UTC with a Z (sorts as text, as the GSI range key needs)."""
+    return (moment or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
