@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gas_shared.jobs import ARCHIVED, ARCHIVING, AVAILABLE, RESTORING, JobStore
-from gas_shared.messages import JobCompleted, JobRequested, stable_id
+from gas_shared.messages import JobCompleted, JobRequested, UserPlanChanged, stable_id
 from gas_shared.polling import wait_until
 from gas_shared.results import GLACIER, STANDARD, ResultObjects
 from gas_shared.runtime.publisher import Publisher
@@ -98,6 +98,12 @@ class Lifecycle:
 @pytest.fixture
 def life(aws, names, provisioned, tap, mailbox):
     return Lifecycle(aws, names, tap, mailbox)
+
+
+@pytest.fixture
+def premium_life(aws, names, provisioned, tap, mailbox):
+    """A user who has been Premium from the start (no plan change was ever published)."""
+    return Lifecycle(aws, names, tap, mailbox, plan="premium")
 
 
 LIFECYCLE_ENV = {"GAS_FREE_RETENTION_SECONDS": str(WINDOW), "GAS_RECHECK_SECONDS": "1", "GAS_CONCURRENCY": "2"}
@@ -186,9 +192,8 @@ def test_an_upgrade_while_archiving_ends_with_the_results_available(life, servic
     assert len(life.published("job.archived", job_id)) == 1 and len(life.published("job.restored", job_id)) == 1
 
 
-def test_a_downgrade_archives_what_is_past_its_window_and_the_rest_follows_its_own(life, services):
-    life.users.table.update_if(life.user_id, "SET #p = :p", "attribute_exists(user_id)", {"#p": "plan"},
-                               {":p": "premium"})
+def test_a_downgrade_archives_what_is_past_its_window_and_the_rest_follows_its_own(premium_life, services):
+    life = premium_life
     running = services()
     old = life.complete_job()
     wait_until(lambda: logged(running["archiver"], "is Premium: results stay", correlation_id=old), 20,
@@ -207,9 +212,8 @@ def test_a_downgrade_archives_what_is_past_its_window_and_the_rest_follows_its_o
     assert old_job["cycle"] == recent_job["cycle"] == 1
 
 
-def test_a_downgrade_then_a_quick_upgrade_ends_available(life, services, queues):
-    life.users.table.update_if(life.user_id, "SET #p = :p", "attribute_exists(user_id)", {"#p": "plan"},
-                               {":p": "premium"})
+def test_a_downgrade_then_a_quick_upgrade_ends_available(premium_life, services, queues):
+    life = premium_life
     running = services()
     jobs = [life.complete_job() for _ in range(3)]
     for job_id in jobs:
@@ -238,7 +242,6 @@ def test_duplicate_and_late_messages_repeat_no_effect(life, services, queues):
 
     life.set_plan("premium")
     again = life.users.get(life.user_id)
-    from gas_shared.messages import UserPlanChanged
     life.publisher.publish(UserPlanChanged(user_id=life.user_id, plan="premium", previous_plan="free",
                                            changed_at=again["plan_changed_at"]))  # the upgrade, twice
     life.wait_storage(job_id, AVAILABLE)
