@@ -252,7 +252,7 @@ def start_service(aws_env: dict[str, str], names: Names, tmp_path: Path) -> Iter
         child = Child(
             name, argv or [sys.executable, "-m", name],
             {**aws_env, "GAS_PREFIX": names.prefix, "GAS_HTTP_PORT": str(port), "GAS_WAIT_TIME_SECONDS": "1",
-             "GAS_VISIBILITY_TIMEOUT": "10", "GAS_SECRET_KEY": "x" * 40, **env},
+             "GAS_VISIBILITY_TIMEOUT": "10", "GAS_SECRET_KEY": "x" * 40, "GAS_DEPLOYMENT": "development", **env},
             tmp_path / f"{name}-{port}.log",
         )
         child.start()

@@ -49,6 +49,11 @@ class StackSettings(BaseSettings):
     def emulator(self) -> int:
         return self.emulator_port or self.port_base + 10
 
+    @property
+    def globus(self) -> int:
+        """The fake Globus Auth server of the embedded stack."""
+        return self.port_base + 9
+
     def port_of(self, service: str) -> int:
         return self.port_base + SERVICES.index(service)
 
@@ -165,7 +170,17 @@ class Stack:
         env["GAS_HTTP_HOST"] = "127.0.0.1"
         env.setdefault("GAS_WEB_URL", f"http://127.0.0.1:{settings.port_of('web')}")
         env.setdefault("GAS_REFERENCE_CACHE", str((settings.run_dir / settings.prefix / "references").resolve()))
+        # Development sign-in, and Globus sign-in against the fake Globus Auth (web.fake_globus).
+        globus_secret = secrets.token_urlsafe(24)
+        env.setdefault("GAS_DEPLOYMENT", "development")
+        env.setdefault("GAS_DEV_LOGIN", "true")
+        env.setdefault("GAS_GLOBUS_CLIENT_ID", "gas-embedded")
+        env.setdefault("GAS_GLOBUS_CLIENT_SECRET", globus_secret)
+        env.setdefault("GLOBUS_SDK_SERVICE_URL_AUTH", f"http://127.0.0.1:{settings.globus}/")
         self.env = env
+        self.globus = Child("globus", [sys.executable, "-m", "web.fake_globus", "--port", str(settings.globus),
+                                       "--client", f"{env['GAS_GLOBUS_CLIENT_ID']}:{env['GAS_GLOBUS_CLIENT_SECRET']}"],
+                            env, self.logs / "fake-globus.log")
         self.services = [
             Child(s, service_argv(s), {**env, "GAS_HTTP_PORT": str(settings.port_of(s))}, self.logs / f"{s}.log")
             for s in SERVICES
@@ -182,9 +197,13 @@ class Stack:
         """
         began = time.monotonic()
         self.emulator.child.start()
+        self.globus.start()
         for child in self.services:
             child.start()
         self.emulator.wait_ready()
+        wait_until(lambda: self._alive_or_raise(self.globus) and http_ok(
+            f"http://127.0.0.1:{self.settings.globus}/.well-known/openid-configuration"),
+            self.settings.start_timeout, what="fake Globus Auth ready")
         self.provision()
         for child in self.services:
             wait_until(lambda c=child: (  # type: ignore[misc]
@@ -213,7 +232,7 @@ class Stack:
         return True
 
     def first_dead(self) -> Child | None:
-        return next((c for c in [*self.services, self.emulator.child] if not c.running), None)
+        return next((c for c in [*self.services, self.globus, self.emulator.child] if not c.running), None)
 
     def stop(self, grace: float = 30) -> None:
         for child in self.services:
@@ -224,6 +243,10 @@ class Stack:
                 child.signal(signal.SIGKILL)
                 child.wait(5)
             child.close()
+        self.globus.signal(signal.SIGTERM)
+        if self.globus.wait(5) is None:
+            self.globus.signal(signal.SIGKILL)
+        self.globus.close()
         self.emulator.stop()
 
 
@@ -253,6 +276,7 @@ def run() -> int:
     for service in SERVICES:
         print(f"  {service:<12} {stack.url(service, '/healthz')}")
     print(f"  local AWS    {stack.emulator.endpoint}  (moto server)")
+    print(f"  Globus Auth  http://127.0.0.1:{settings.globus}/  (fake, for sign-in)")
     print(f"\n  logs in {stack.logs}/   Ctrl-C stops everything.\n", flush=True)
     code = 0
     while not stopping:

@@ -57,6 +57,14 @@ class JobStore:
         """Every job of a user, through the GSI (all pages; eventually consistent: re-read before acting)."""
         return self.table.query(JOBS_BY_USER_INDEX, "user_id", user_id)
 
+    def page(self, user_id: str, limit: int, after: Mapping[str, Any] | None = None
+             ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """A user's jobs, newest first, `limit` at a time (the index is eventually consistent)."""
+        return self.table.page(JOBS_BY_USER_INDEX, "user_id", user_id, limit, after)
+
+    def delete(self, job_id: str) -> dict[str, Any] | None:
+        return self.table.delete(job_id)
+
     def create(self, request: JobRequested, extra: Mapping[str, Any] | None = None) -> bool:
         """The PENDING record of a submitted job; False if it exists already (a resubmitted callback)."""
         return self.table.create({

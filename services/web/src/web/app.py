@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask
+from flask_bootstrap import Bootstrap5
+from flask_wtf import CSRFProtect
 
 from gas_shared.runtime import checks, logs
 from gas_shared.runtime.aws import Aws
@@ -10,8 +12,13 @@ from gas_shared.runtime.health import Readiness
 from gas_shared.runtime.settings import load
 from gas_shared.topology import TOPICS, Names
 
-from . import health
+from . import health, security
+from .accounts import session_user
+from .backend import Backend
+from .globus import GlobusLogin
+from .routes import api, errors, jobs, pages, signin
 from .settings import WebSettings
+from .submissions import Submissions
 
 
 def create_app(settings: WebSettings | None = None, aws: Aws | None = None) -> Flask:
@@ -19,19 +26,36 @@ def create_app(settings: WebSettings | None = None, aws: Aws | None = None) -> F
     logs.configure("web", settings.log_level)
     aws = aws or Aws()
     names = Names(settings.prefix)
+    gas = Backend(aws, settings)
 
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key.get_secret_value(), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(SECRET_KEY=settings.secret_key.get_secret_value(), BOOTSTRAP_SERVE_LOCAL=True,
+                      MAX_CONTENT_LENGTH=1024 * 1024)  # files go to S3; requests here are small
+    security.install(app, gas, secure_cookies=settings.deployment == "production")
+    Bootstrap5(app)
+    csrf = CSRFProtect(app)
     ready_checks = checks.for_service(aws, names, queues=())
     for topic in TOPICS:  # the web app publishes job.requested and user.plan_changed
         ready_checks[f"topic:{topic}"] = checks.topic(aws, names.topic(topic))
     app.extensions["gas.settings"] = settings
     app.extensions["gas.readiness"] = Readiness(ready_checks)
+    app.extensions["gas.backend"] = gas
+    app.extensions["gas.submissions"] = Submissions(gas, settings.secret_key.get_secret_value())
+    if settings.globus_enabled:
+        app.extensions["gas.globus"] = GlobusLogin(settings.globus_client_id,
+                                                   settings.globus_client_secret.get_secret_value())
     app.register_blueprint(health.blueprint)
+    for module in (pages, signin, jobs):
+        app.register_blueprint(module.blueprint)
+    csrf.exempt(api.blueprint)  # bearer tokens only for changes: no ambient credential to forge
+    app.register_blueprint(api.blueprint)
+    errors.install(app)
+    app.jinja_env.globals["dev_login"] = settings.dev_login
 
-    @app.get("/")
-    def index() -> str:
-        return render_template("index.html")
-
+    @app.context_processor
+    def signed_in() -> dict[str, object]:
+        try:
+            return {"user": session_user()}
+        except Exception:  # an error page while DynamoDB is down still renders, signed out
+            return {"user": None}
     return app

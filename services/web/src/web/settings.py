@@ -1,10 +1,43 @@
 """The web service's settings (GAS_*), on top of what every service reads."""
 
-from pydantic import Field, SecretStr
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
 
 from gas_shared.runtime.settings import ServiceSettings
 
+KB, MB, GB = 1024, 1024**2, 1024**3
+
 
 class WebSettings(ServiceSettings):
-    secret_key: SecretStr = Field(min_length=32, description="signs session cookies; required")
+    secret_key: SecretStr = Field(min_length=32, description="signs session cookies and upload tickets; required")
     web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
+    # `development` is the embedded stack and compose on a laptop: plain HTTP and, if asked, the dev sign-in.
+    # `production` refuses the dev sign-in and needs Globus credentials.
+    deployment: Literal["development", "production"] = "production"
+    dev_login: bool = Field(False, description="offer the dev sign-in (name + e-mail); development only")
+    globus_client_id: str = Field("", description="the Globus Auth confidential client's id")
+    globus_client_secret: SecretStr = Field(SecretStr(""), description="and its secret")
+    session_hours: float = Field(12, gt=0, le=24 * 30, description="how long a sign-in lasts")
+    free_upload_limit: int = Field(150 * KB, ge=1, description="largest upload on the Free plan, bytes")
+    premium_upload_limit: int = Field(5 * GB, ge=GB, description="largest upload on the Premium plan, bytes")
+    link_seconds: int = Field(300, ge=10, le=3600, description="lifetime of presigned upload and download URLs")
+    jobs_per_page: int = Field(20, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Self:
+        if self.dev_login and self.deployment != "development":
+            raise ValueError("GAS_DEV_LOGIN is only for GAS_DEPLOYMENT=development")
+        if self.deployment == "production" and not (
+                self.globus_client_id and self.globus_client_secret.get_secret_value()):
+            raise ValueError("production needs GAS_GLOBUS_CLIENT_ID and GAS_GLOBUS_CLIENT_SECRET")
+        return self
+
+    @property
+    def globus_enabled(self) -> bool:
+        return bool(self.globus_client_id)
+
+    def upload_limit(self, plan: str) -> int:
+        return self.premium_upload_limit if plan == "premium" else self.free_upload_limit

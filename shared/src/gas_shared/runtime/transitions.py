@@ -75,6 +75,26 @@ class StateTable:
             for item in page.get("Items", []):
                 yield from_item(item)
 
+    def page(self, index: str, attr: str, value: str, limit: int,
+             after: Mapping[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an index, newest (highest range key) first, and the key to pass as `after` for the
+        next page (None on the last one)."""
+        extra: dict[str, Any] = {"ExclusiveStartKey": to_item(after)} if after else {}
+        answer = self._ddb.query(
+            TableName=self.table, IndexName=index, KeyConditionExpression="#a = :v", ScanIndexForward=False,
+            Limit=limit, ExpressionAttributeNames={"#a": attr}, ExpressionAttributeValues=to_item({":v": value}),
+            **extra,
+        )
+        last = answer.get("LastEvaluatedKey")
+        return [from_item(i) for i in answer.get("Items", [])], (from_item(last) if last else None)
+
+    def delete(self, key_value: str) -> dict[str, Any] | None:
+        """Remove the record; what it held, or None if it was gone already."""
+        answer = self._ddb.delete_item(TableName=self.table, Key=to_item({self.key: key_value}),
+                                       ReturnValues="ALL_OLD")
+        old = answer.get("Attributes")
+        return from_item(old) if old else None
+
     def create(self, item: Mapping[str, Any]) -> bool:
         """Put a new record unless one with that key exists; False when it already did."""
         try:
@@ -92,13 +112,14 @@ class StateTable:
 
     def update_if(
         self, key_value: str, update: str, condition: str, names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
+        values: Mapping[str, Any] | None = None, *, return_old: bool = False,
     ) -> dict[str, Any] | None:
-        """One conditional update; the record after it, or None when the condition did not hold."""
+        """One conditional update; the record after it (before it, with return_old), or None when the
+        condition did not hold."""
         try:
             answer = self._ddb.update_item(
                 TableName=self.table, Key=to_item({self.key: key_value}), UpdateExpression=update,
-                ConditionExpression=condition, ReturnValues="ALL_NEW",
+                ConditionExpression=condition, ReturnValues="ALL_OLD" if return_old else "ALL_NEW",
                 **({"ExpressionAttributeNames": dict(names)} if names else {}),
                 **({"ExpressionAttributeValues": to_item(values)} if values else {}),
             )

@@ -62,22 +62,30 @@ def write_gff3(genome: Genome, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def write_bundle(genome: Genome, directory: Path, *, reference_id: str, assembly: str, source: str) -> Manifest:
+def write_bundle(genome: Genome, directory: Path, *, reference_id: str, assembly: str, source: str,
+                 extra: tuple[str, ...] = ()) -> Manifest:
     directory.mkdir(parents=True, exist_ok=True)
     write_fasta(genome.contigs, directory / FASTA)
     write_gff3(genome, directory / GFF3)
-    files = {name: sha256(directory / name) for name in (FASTA, FASTA + ".fai", GFF3)}
+    files = {name: sha256(directory / name) for name in (FASTA, FASTA + ".fai", GFF3, *extra)}
     manifest = Manifest(reference_id, assembly, source, files)
     (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
     return manifest
 
 
 DEMO_ID = "gas-demo-1"
+SAMPLE = "sample.vcf"
+SAMPLE_VARIANTS = 400
 
 
 def write_demo_bundle(directory: Path) -> Manifest:
     """The synthetic demo reference that `make run` installs and the CLI can write."""
+    from .samples import write_vcf
     from .synthetic import generate
 
-    return write_bundle(generate(), directory, reference_id=DEMO_ID, assembly="GASdemo1",
-                        source="synthetic: annotator.reference.synthetic, seed 20261123")
+    genome = generate()
+    directory.mkdir(parents=True, exist_ok=True)
+    # A sample VCF made against it travels in the bundle: the web app's one-click sample job.
+    write_vcf(genome, directory / SAMPLE, SAMPLE_VARIANTS)
+    return write_bundle(genome, directory, reference_id=DEMO_ID, assembly="GASdemo1",
+                        source="synthetic: annotator.reference.synthetic, seed 20261123", extra=(SAMPLE,))

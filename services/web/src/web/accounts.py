@@ -1,0 +1,130 @@
+"""Who is asking: the signed-in user of a page (session cookie) or of an API call (bearer token).
+
+The cookie holds only the user id and a session id; the session itself lives in the user's record, so
+signing out ends it for good, even for a copied cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .backend import Backend
+from .globus import GlobusLogin, Identity
+
+DEV_NAMESPACE = uuid.UUID("4c1f0d8e-7a2b-4e55-9d0c-2b8f6e3a9c17")
+DEV_TOKEN_PREFIX = "gasdev."  # noqa: S105 - a marker, not a secret
+DEV_TOKEN_SECONDS = 7 * 24 * 3600
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    record: dict[str, Any]
+
+    @property
+    def plan(self) -> str:
+        return "premium" if self.record.get("plan") == "premium" else "free"
+
+    @property
+    def name(self) -> str:
+        return str(self.record.get("name") or self.record.get("email") or "you")
+
+
+def backend() -> Backend:
+    return cast(Backend, current_app.extensions["gas.backend"])
+
+
+def globus() -> GlobusLogin | None:
+    return cast(GlobusLogin | None, current_app.extensions.get("gas.globus"))
+
+
+def dev_user_id(email: str) -> str:
+    """Dev sign-in users get a stable id from their e-mail, shaped like a Globus identity id."""
+    return str(uuid.uuid5(DEV_NAMESPACE, email.strip().lower()))
+
+
+def sign_in(identity: Identity, tokens: dict[str, str] | None = None) -> User:
+    gas = backend()
+    record = gas.users.ensure(identity.user_id, {"name": identity.name, "email": identity.email,
+                                                 "institution": identity.institution})
+    session_id = secrets.token_urlsafe(24)
+    gas.users.open_session(identity.user_id, session_id, gas.settings.session_hours * 3600, tokens)
+    session.clear()  # a fresh session at each sign-in: nothing set before it carries over
+    session.permanent = True
+    session["uid"], session["sid"] = identity.user_id, session_id
+    return User(identity.user_id, record)
+
+
+def sign_out() -> None:
+    uid, sid = session.get("uid"), session.get("sid")
+    session.clear()
+    if uid and sid:
+        tokens = backend().users.close_session(uid, sid)
+        login = globus()
+        if tokens and login:
+            login.revoke(tokens)
+
+
+def session_user() -> User | None:
+    if "gas_user" not in g:
+        g.gas_user = None
+        uid, sid = session.get("uid"), session.get("sid")
+        if uid and sid:
+            record = backend().users.get(uid)
+            if record and backend().users.session_live(record, sid):
+                g.gas_user = User(uid, record)
+    return cast(User | None, g.gas_user)
+
+
+def bearer_user() -> User | None:
+    """The user of an `Authorization: Bearer` token: a dev token (development only) or a Globus one."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    identity: Identity | None = None
+    if token.startswith(DEV_TOKEN_PREFIX):
+        if backend().settings.dev_login:
+            identity = read_dev_token(token)
+    elif globus() is not None:
+        identity = globus().introspect(token)  # type: ignore[union-attr]
+    if identity is None:
+        return None
+    record = backend().users.ensure(identity.user_id, {"name": identity.name, "email": identity.email})
+    return User(identity.user_id, record)
+
+
+def _dev_tokens() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="gas-dev-token")
+
+
+def make_dev_token(identity: Identity) -> str:
+    return DEV_TOKEN_PREFIX + _dev_tokens().dumps([identity.user_id, identity.name, identity.email])
+
+
+def read_dev_token(token: str) -> Identity | None:
+    try:
+        user_id, name, email = _dev_tokens().loads(token.removeprefix(DEV_TOKEN_PREFIX),
+                                                   max_age=DEV_TOKEN_SECONDS)
+    except (BadSignature, ValueError):
+        return None
+    return Identity(user_id, name, email, "")
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if session_user() is None:
+            return redirect(url_for("signin.page", next=request.full_path if request.method == "GET" else None))
+        return view(*args, **kwargs)
+    return cast(F, wrapped)

@@ -1,0 +1,43 @@
+"""The HTML forms (Flask-WTF: each carries a CSRF token, checked on every POST)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    institution = StringField("Institution", validators=[Optional(), Length(max=200)])
+
+
+class DevSignInForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+
+
+class UploadForm(FlaskForm):
+    """The annotate page: the file goes straight to S3 (by script); this form asks for the upload."""
+
+    filename = HiddenField(validators=[DataRequired(), Length(max=255)])
+    reference_id = SelectField("Reference genome", validators=[DataRequired()])
+
+
+class SampleForm(FlaskForm):
+    reference_id = HiddenField(validators=[DataRequired()])
+
+
+class TicketForm(FlaskForm):
+    """The upload callback: the signed ticket of an upload that has reached S3."""
+
+    ticket = HiddenField(validators=[DataRequired(), Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (delete, resubmit, sign out): only the CSRF token."""
+
+
+class PlanForm(FlaskForm):
+    plan = HiddenField(validators=[DataRequired()])

@@ -1,0 +1,117 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+JOB = {
+    "type": "object",
+    "required": ["job_id", "status", "input_filename", "reference_id", "submitted_at", "progress", "finished"],
+    "properties": {
+        "job_id": {"type": "string", "format": "uuid"},
+        "status": {"enum": ["PENDING", "RUNNING", "COMPLETED", "FAILED"]},
+        "input_filename": {"type": "string"},
+        "input_size": {"type": "integer"},
+        "reference_id": {"type": "string"},
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "started_at": {"type": ["string", "null"], "format": "date-time"},
+        "completed_at": {"type": ["string", "null"], "format": "date-time"},
+        "failed_at": {"type": ["string", "null"], "format": "date-time"},
+        "progress": {"type": "object", "properties": {
+            "stage": {"type": "string"}, "stage_label": {"type": "string"}, "variants": {"type": "integer"}}},
+        "queue_position": {"type": "integer", "description": "jobs waiting ahead (approximate), while PENDING"},
+        "finished": {"type": "boolean"},
+        "storage": {"enum": ["AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING", None]},
+        "retention_seconds_left": {"type": "integer", "description": "Free plan: until the results are archived"},
+        "restore": {"type": "object", "properties": {"tier": {"type": "string"},
+                                                     "expected_ready_at": {"type": "string"}}},
+        "failure": {"type": "object", "properties": {"reason": {"type": "string"},
+                                                     "line": {"type": ["integer", "null"]}}},
+        "counts": {"type": "object"},
+        "results": {"type": "array", "items": {"type": "string"}},
+        "downloadable": {"type": "boolean"},
+    },
+}
+
+
+def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None, params: list[Any] | None = None,
+        status: str = "200", errors: tuple[str, ...] = ("401",)) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {status: ok}}
+    for code in errors:
+        op["responses"][code] = {"description": "refused", "content": {"application/json": {"schema": ERROR}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def document(server: str) -> dict[str, Any]:
+    job = {"$ref": "#/components/schemas/Job"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "GAS API", "version": "1",
+                 "description": "The Genomics Annotation Service: upload VCF files, annotate them, fetch results."},
+        "servers": [{"url": server.rstrip("/") + "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A Globus Auth access token, or a dev token "
+                                                          "(development deployments only)"}},
+            "schemas": {"Job": JOB, "Error": ERROR},
+        },
+        "paths": {
+            "/me": {"get": _op("The caller's profile and plan", _json({"type": "object"}))},
+            "/references": {"get": _op("Installed reference genomes", _json({"type": "object"}))},
+            "/uploads": {"post": _op(
+                "Create an upload: a presigned POST straight to S3 and a ticket for POST /jobs",
+                _json({"type": "object", "required": ["job_id", "url", "fields", "ticket"], "properties": {
+                    "job_id": {"type": "string"}, "url": {"type": "string"}, "fields": {"type": "object"},
+                    "ticket": {"type": "string"}, "max_bytes": {"type": "integer"},
+                    "expires_in": {"type": "integer"}}}, "Created"),
+                body={"type": "object", "required": ["filename", "reference_id"], "properties": {
+                    "filename": {"type": "string", "description": "ends in .vcf or .vcf.gz"},
+                    "reference_id": {"type": "string"}}},
+                status="201", errors=("400", "401"))},
+            "/jobs": {
+                "post": _op("Submit the uploaded file (or the reference's sample) as a job", _json(job, "Created"),
+                            body={"type": "object", "properties": {
+                                "ticket": {"type": "string"}, "sample": {"type": "boolean"},
+                                "reference_id": {"type": "string"}}},
+                            status="201", errors=("400", "401", "403", "413")),
+                "get": _op("The caller's jobs, newest first", _json({"type": "object", "properties": {
+                    "jobs": {"type": "array", "items": job}, "next": {"type": ["string", "null"]}}}),
+                    params=[{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},
+                            {"name": "after", "in": "query", "schema": {"type": "string"},
+                             "description": "the `next` of the previous page"}], errors=("400", "401")),
+            },
+            "/jobs/{job_id}": {
+                "get": _op("One job, with its progress", _json(job), params=[JOB_ID], errors=("401", "404")),
+                "delete": _op("Delete a finished job and its files", {"description": "Deleted"},
+                              params=[JOB_ID], status="204", errors=("401", "404", "409")),
+            },
+            "/jobs/{job_id}/files": {"get": _op(
+                "Short-lived URLs of the input, the results and the log",
+                _json({"type": "object", "properties": {
+                    "input": {"type": "string"}, "results": {"type": "object"}, "log": {"type": ["string", "null"]},
+                    "archived": {"type": "boolean"}, "expires_in": {"type": "integer"}}}),
+                params=[JOB_ID], errors=("401", "404"))},
+            "/plan": {"put": _op("Change plan (no payment is taken)", _json({"type": "object"}),
+                                 body={"type": "object", "required": ["plan"],
+                                       "properties": {"plan": {"enum": ["free", "premium"]}}},
+                                 errors=("400", "401"))},
+            "/dev/tokens": {"post": _op(
+                "Development only: a bearer token for a dev user", _json({"type": "object"}, "Created"),
+                body={"type": "object", "required": ["name", "email"],
+                      "properties": {"name": {"type": "string"}, "email": {"type": "string"}}},
+                status="201", errors=("400", "404"))},
+        },
+    }

@@ -1,0 +1,1 @@
+"""The app's blueprints: sign-in, pages, jobs, the JSON API, and error pages."""

@@ -1,0 +1,169 @@
+"""The JSON API, /api/v1: the same rules as the pages (owner only, plan limits), for scripts.
+
+Callers authenticate with `Authorization: Bearer <token>`: a Globus Auth access token (checked by
+introspection) or, in development only, a dev token. Reads also accept the page's session cookie (the job
+page follows its job through GET /api/v1/jobs/<id>); changes need a bearer token, so they need no CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from werkzeug.wrappers import Response
+
+from ..accounts import User, backend, bearer_user, dev_user_id, make_dev_token, session_user
+from ..globus import Identity
+from ..openapi import document
+from ..submissions import SubmissionError
+from .jobs import jobs_page, owned_job, submissions, view_of
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_LIMIT = 100
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@blueprint.errorhandler(ApiError)
+def _api_error(e: ApiError) -> tuple[Response, int]:
+    return jsonify({"error": e.message}), e.status
+
+
+@blueprint.errorhandler(SubmissionError)
+def _refused(e: SubmissionError) -> tuple[Response, int]:
+    return jsonify({"error": e.message}), e.status
+
+
+def caller(*, reading: bool = False) -> User:
+    user = bearer_user()
+    if user is None and reading and "Authorization" not in request.headers:
+        user = session_user()
+    if user is None:
+        raise ApiError(401, "a valid bearer token is required")
+    return user
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object")
+    return body
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document(backend().settings.web_url))
+
+
+@blueprint.get("/me")
+def me() -> Response:
+    user = caller(reading=True)
+    record = user.record
+    return jsonify({"user_id": user.user_id, "name": record.get("name", ""), "email": record.get("email", ""),
+                    "institution": record.get("institution", ""), "plan": user.plan,
+                    "upload_limit": backend().settings.upload_limit(user.plan)})
+
+
+@blueprint.get("/references")
+def references() -> Response:
+    caller(reading=True)
+    return jsonify({"references": [{"id": m.id, "assembly": m.assembly, "source": m.source,
+                                    "has_sample": "sample.vcf" in m.files} for m in backend().references()]})
+
+
+@blueprint.post("/uploads")
+def create_upload() -> tuple[Response, int]:
+    user = caller()
+    body = _body()
+    upload = submissions().start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")))
+    return jsonify({"job_id": upload.job_id, "url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
+                    "max_bytes": upload.max_bytes, "expires_in": upload.expires_in}), 201
+
+
+@blueprint.post("/jobs")
+def submit() -> tuple[Response, int]:
+    user = caller()
+    body = _body()
+    if body.get("sample"):
+        job = submissions().submit_sample(user, str(body.get("reference_id", "")))
+    elif isinstance(body.get("ticket"), str):
+        job = submissions().finish_upload(user, body["ticket"])
+    else:
+        raise ApiError(400, "give the upload's ticket, or sample: true with a reference_id")
+    answer = jsonify(view_of(user, job))
+    answer.headers["Location"] = url_for("api.job", job_id=job["job_id"])
+    return answer, 201
+
+
+@blueprint.get("/jobs")
+def jobs() -> Response:
+    user = caller(reading=True)
+    try:
+        limit = min(MAX_LIMIT, max(1, int(request.args.get("limit", 20))))
+    except ValueError:
+        raise ApiError(400, "limit must be a number") from None
+    views, cursor = jobs_page(user, request.args.get("after"), limit)
+    return jsonify({"jobs": views, "next": cursor})
+
+
+@blueprint.get("/jobs/<job_id>")
+def job(job_id: str) -> Response:
+    user = caller(reading=True)
+    return jsonify(view_of(user, owned_job(user, job_id)))
+
+
+@blueprint.get("/jobs/<job_id>/files")
+def files(job_id: str) -> Response:
+    """Short-lived URLs to the input, each result and the log (results only while not archived)."""
+    user = caller(reading=True)
+    found = owned_job(user, job_id)
+    gas = backend()
+    answer: dict[str, Any] = {
+        "expires_in": gas.settings.link_seconds,
+        "input": gas.download_url(gas.inputs, found["input_key"], found.get("input_filename", "input.vcf")),
+        "results": {}, "log": None,
+    }
+    results = found.get("results") or {}
+    if results and found.get("storage") != "AVAILABLE":
+        answer["archived"] = True
+    elif results:
+        answer["results"] = {name: gas.download_url(gas.results, key, key.rsplit("/", 1)[-1])
+                             for name, key in sorted(results.items())}
+        if "log" in results:
+            answer["log"] = gas.download_url(gas.results, results["log"], "count.log", inline=True)
+    return jsonify(answer)
+
+
+@blueprint.delete("/jobs/<job_id>")
+def delete(job_id: str) -> tuple[str, int]:
+    user = caller()
+    submissions().delete(owned_job(user, job_id))
+    return "", 204
+
+
+@blueprint.put("/plan")
+def plan() -> Response:
+    user = caller()
+    wanted = _body().get("plan")
+    if wanted not in ("free", "premium"):
+        raise ApiError(400, "plan must be free or premium")
+    previous = backend().users.change_plan(user.user_id, wanted, backend().publisher)
+    return jsonify({"plan": wanted, "changed": previous is not None})
+
+
+@blueprint.post("/dev/tokens")
+def dev_token() -> tuple[Response, int]:
+    """Development only: a bearer token for a dev user (made on first use), for scripts and benchmarks."""
+    if not backend().settings.dev_login:
+        abort(404)
+    body = _body()
+    email, name = str(body.get("email", "")).strip(), str(body.get("name", "")).strip()
+    if "@" not in email or not name:
+        raise ApiError(400, "give a name and an e-mail address")
+    identity = Identity(dev_user_id(email), name, email, "")
+    backend().users.ensure(identity.user_id, {"name": name, "email": email})
+    return jsonify({"token": make_dev_token(identity), "user_id": identity.user_id}), 201

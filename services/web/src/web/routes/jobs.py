@@ -1,0 +1,258 @@
+"""Annotate (upload), the jobs list, the job page and everything a job offers: files, log, variants,
+delete and resubmit. Every job route answers 404 to anyone but the job's owner."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..accounts import User, backend, login_required, session_user
+from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
+from ..jobview import RESULT_LABELS, chart_bars, describe, minutes_left
+from ..submissions import SubmissionError, Submissions
+
+blueprint = Blueprint("jobs", __name__)
+TSV_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "consequence", "impact", "protein")
+
+
+def submissions() -> Submissions:
+    return current_app.extensions["gas.submissions"]  # type: ignore[no-any-return]
+
+
+def me() -> User:
+    user = session_user()
+    assert user is not None  # every route here is login_required
+    return user
+
+
+def owned_job(user: User, job_id: str) -> dict[str, Any]:
+    """The user's job, or 404: for a job of someone else exactly as for one that does not exist."""
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        abort(404)
+    job = backend().jobs.get(job_id)
+    if not job or job.get("user_id") != user.user_id:
+        abort(404)
+    return job
+
+
+def view_of(user: User, job: dict[str, Any]) -> dict[str, Any]:
+    gas = backend()
+    depth = gas.queue_depth() if job.get("status") == "PENDING" else None
+    return describe(job, plan=user.plan, retention_seconds=gas.settings.free_retention_seconds, queue_depth=depth)
+
+
+def encode_cursor(after: dict[str, Any] | None) -> str | None:
+    if not after:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(after, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(user: User, text: str | None) -> dict[str, Any] | None:
+    """A page cursor from the request: only ever this user's index key, or 400."""
+    if not text:
+        return None
+    try:
+        after = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except (ValueError, binascii.Error):
+        abort(400)
+    if (not isinstance(after, dict) or set(after) != {"job_id", "user_id", "submitted_at"}
+            or after["user_id"] != user.user_id or not all(isinstance(v, str) for v in after.values())):
+        abort(400)
+    return after
+
+
+def jobs_page(user: User, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    items, after = backend().jobs.page(user.user_id, limit, decode_cursor(user, cursor))
+    gas = backend()
+    views = [describe(j, plan=user.plan, retention_seconds=gas.settings.free_retention_seconds) for j in items]
+    return views, encode_cursor(after)
+
+
+@blueprint.get("/annotate")
+@login_required
+def annotate() -> str:
+    gas, user = backend(), me()
+    references = gas.references()
+    form = UploadForm()
+    form.reference_id.choices = [(m.id, f"{m.id} ({m.assembly})") for m in references]
+    samples = [m for m in references if "sample.vcf" in m.files]
+    return render_template("annotate.html", user=user, form=form, ticket_form=TicketForm(),
+                           sample_form=SampleForm(), samples=samples, references=references,
+                           limit=gas.settings.upload_limit(user.plan))
+
+
+@blueprint.post("/uploads")
+@login_required
+def start_upload() -> tuple[Response, int]:
+    """Called by the annotate page's script (CSRF token in the X-CSRFToken header): a presigned POST."""
+    body = request.get_json(silent=True) or {}
+    try:
+        upload = submissions().start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")))
+    except SubmissionError as e:
+        return jsonify({"error": e.message}), e.status
+    return jsonify({"url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
+                    "max_bytes": upload.max_bytes}), 201
+
+
+def _submitted(job: dict[str, Any]) -> Response:
+    flash("Your job is submitted. This page follows it as it runs.", "success")
+    return redirect(url_for("jobs.show", job_id=job["job_id"]))
+
+
+def _refused(e: SubmissionError) -> Response:
+    flash(e.message, "danger")
+    return redirect(url_for("jobs.annotate"))
+
+
+@blueprint.post("/jobs")
+@login_required
+def submit() -> Response:
+    """The upload callback: the object is checked (owner, presence, size) before the job exists."""
+    form = TicketForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        return _submitted(submissions().finish_upload(me(), str(form.ticket.data)))
+    except SubmissionError as e:
+        return _refused(e)
+
+
+@blueprint.post("/jobs/sample")
+@login_required
+def submit_sample() -> Response:
+    form = SampleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        return _submitted(submissions().submit_sample(me(), str(form.reference_id.data)))
+    except SubmissionError as e:
+        return _refused(e)
+
+
+@blueprint.get("/jobs")
+@login_required
+def index() -> str:
+    user = me()
+    views, cursor = jobs_page(user, request.args.get("after"), backend().settings.jobs_per_page)
+    template = "_jobs_rows.html" if request.args.get("fragment") else "jobs.html"
+    return render_template(template, user=user, jobs=views, next_cursor=cursor,
+                           first_page=not request.args.get("after"))
+
+
+@blueprint.get("/jobs/<job_id>")
+@login_required
+def show(job_id: str) -> str:
+    user = me()
+    job = owned_job(user, job_id)
+    return render_template("job.html", **_panel(user, job))
+
+
+@blueprint.get("/jobs/<job_id>/panel")
+@login_required
+def panel(job_id: str) -> str:
+    """The live part of the job page, fetched by its script every few seconds while the job moves."""
+    user = me()
+    return render_template("_job_panel.html", **_panel(user, owned_job(user, job_id)))
+
+
+def _panel(user: User, job: dict[str, Any]) -> dict[str, Any]:
+    view = view_of(user, job)
+    summary = None
+    if view["downloadable"] and "summary" in (job.get("results") or {}):
+        summary = backend().read_json(backend().results, job["results"]["summary"])
+    return {"user": user, "job": view, "summary": summary, "action": ActionForm(),
+            "bars": chart_bars(summary.get("by_consequence", {})) if summary else [],
+            "impact_bars": chart_bars(summary.get("by_impact", {})) if summary else [],
+            "labels": RESULT_LABELS, "minutes_left": minutes_left}
+
+
+@blueprint.get("/jobs/<job_id>/files/<name>")
+@login_required
+def download(job_id: str, name: str) -> Response:
+    """A short-lived presigned URL to the input or one result, for the owner only."""
+    gas, user = backend(), me()
+    job = owned_job(user, job_id)
+    if name == "input":
+        return redirect(gas.download_url(gas.inputs, job["input_key"], job.get("input_filename", "input.vcf")))
+    results = job.get("results") or {}
+    if name not in results:
+        abort(404)
+    if job.get("storage") != "AVAILABLE":
+        flash("These results are in cold storage. Upgrade to Premium to restore them.", "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    key = results[name]
+    return redirect(gas.download_url(gas.results, key, key.rsplit("/", 1)[-1]))
+
+
+@blueprint.get("/jobs/<job_id>/log")
+@login_required
+def log(job_id: str) -> str:
+    gas, user = backend(), me()
+    job = owned_job(user, job_id)
+    key = (job.get("results") or {}).get("log")
+    text = gas.read_text(gas.results, key) if key and job.get("storage") == "AVAILABLE" else None
+    return render_template("log.html", user=user, job=view_of(user, job), text=text)
+
+
+@blueprint.get("/jobs/<job_id>/variants.tsv")
+@login_required
+def variants_tsv(job_id: str) -> Response:
+    gas, user = backend(), me()
+    job = owned_job(user, job_id)
+    key = (job.get("results") or {}).get("summary")
+    summary = gas.read_json(gas.results, key) if key and job.get("storage") == "AVAILABLE" else None
+    if summary is None:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(TSV_COLUMNS)
+    for row in summary.get("first_variants", []):
+        writer.writerow([row.get(c, "") for c in TSV_COLUMNS])
+    name = job.get("input_filename", "variants").rsplit(".vcf", 1)[0]
+    return Response(out.getvalue(), mimetype="text/tab-separated-values",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}.variants.tsv"})
+
+
+@blueprint.post("/jobs/<job_id>/delete")
+@login_required
+def delete(job_id: str) -> Response:
+    user = me()
+    job = owned_job(user, job_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        submissions().delete(job)
+    except SubmissionError as e:
+        flash(e.message, "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    flash(f"Deleted the job for {job.get('input_filename', 'your file')} and its files.", "info")
+    return redirect(url_for("jobs.index"))
+
+
+@blueprint.post("/jobs/<job_id>/resubmit")
+@login_required
+def resubmit(job_id: str) -> Response:
+    user = me()
+    job = owned_job(user, job_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        return _submitted(submissions().resubmit(user, job))
+    except SubmissionError as e:
+        flash(e.message, "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+    return quote(name, safe="")

@@ -1,0 +1,87 @@
+"""Sign-in through Globus Auth (authorization code with state), the dev sign-in, and sign-out."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from ..accounts import backend, dev_user_id, globus, sign_in, sign_out
+from ..forms import ActionForm, DevSignInForm
+from ..globus import Identity
+
+blueprint = Blueprint("signin", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (an open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("jobs.index")
+
+
+def _callback_url() -> str:
+    # The public URL, not the Host header: behind a proxy the two differ, and Globus checks it exactly.
+    return backend().settings.web_url.rstrip("/") + url_for("signin.callback")
+
+
+@blueprint.get("/signin")
+def page() -> str:
+    if request.args.get("next"):
+        session["next"] = safe_next(request.args["next"])
+    return render_template("signin.html", dev_form=DevSignInForm() if backend().settings.dev_login else None,
+                           globus_enabled=globus() is not None)
+
+
+@blueprint.get("/signin/globus")
+def start() -> Response:
+    login = globus()
+    if login is None:
+        abort(404)
+    state = secrets.token_urlsafe(24)
+    session["oauth_state"] = state
+    return redirect(login.authorize_url(_callback_url(), state))
+
+
+@blueprint.get("/signin/callback")
+def callback() -> Response:
+    login = globus()
+    if login is None:
+        abort(404)
+    expected = session.pop("oauth_state", None)
+    if not expected or not secrets.compare_digest(expected, request.args.get("state", "")):
+        flash("That sign-in link has expired or was not started here. Please sign in again.", "warning")
+        return redirect(url_for("signin.page"))
+    if request.args.get("error") or not request.args.get("code"):
+        flash("Sign-in was cancelled at Globus.", "warning")
+        return redirect(url_for("signin.page"))
+    target = session.get("next")
+    identity, tokens = login.exchange(request.args["code"], _callback_url())
+    user = sign_in(identity, tokens)
+    flash(f"Welcome, {user.name}.", "success")
+    return redirect(safe_next(target))
+
+
+@blueprint.post("/signin/dev")
+def dev() -> Response | str:
+    if not backend().settings.dev_login:
+        abort(404)
+    form = DevSignInForm()
+    if not form.validate_on_submit():
+        return render_template("signin.html", dev_form=form, globus_enabled=globus() is not None), 400
+    target = session.get("next")
+    email = str(form.email.data).strip()
+    user = sign_in(Identity(dev_user_id(email), str(form.name.data).strip(), email, ""))
+    flash(f"Welcome, {user.name}.", "success")
+    return redirect(safe_next(target))
+
+
+@blueprint.post("/signout")
+def signout() -> Response:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    sign_out()
+    flash("You are signed out.", "info")
+    return redirect(url_for("pages.home"))
