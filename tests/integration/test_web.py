@@ -1,0 +1,398 @@
+"""Every route of the web app through Flask's test client, on the real emulator (S3, DynamoDB, SNS, SQS).
+
+Sign-in (dev and Globus through the fake Globus Auth), the upload callback's checks, plan limits, the 404s
+for everyone but a job's owner, CSRF, escaping, pagination, each job state on the job page, downloads,
+delete, resubmit and plan changes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from annotator.references import DEMO_ID
+from gas_shared.messages import decode
+from web.app import create_app
+from web.settings import WebSettings
+
+from .web_site import VCF, Browser, FakeGlobus, install_demo, seed_job
+
+CLIENT_ID, CLIENT_SECRET = "gas-test-client", "s3cret-for-tests-only"
+
+
+@pytest.fixture(scope="module")
+def globus_server():
+    server = FakeGlobus(CLIENT_ID, CLIENT_SECRET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(aws, names, provisioned, globus_server, monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", globus_server.url)
+    install_demo(aws.client("s3"), names.bucket("references"), tmp_path_factory.getbasetemp())
+    settings = WebSettings(prefix=names.prefix, secret_key="k" * 40, deployment="development", dev_login=True,
+                           globus_client_id=CLIENT_ID, globus_client_secret=CLIENT_SECRET,
+                           free_retention_seconds=3600, web_url="http://localhost", jobs_per_page=5)
+    return create_app(settings, aws=aws)
+
+
+@pytest.fixture
+def alice(app):
+    browser = Browser(app.test_client())
+    browser.user_id = browser.sign_in("Alice <b>Example</b>", "alice@example.org")
+    return browser
+
+
+@pytest.fixture
+def mallory(app):
+    browser = Browser(app.test_client())
+    browser.user_id = browser.sign_in("Mallory", "mallory@example.org")
+    return browser
+
+
+@pytest.fixture
+def ddb(aws):
+    return aws.client("dynamodb")
+
+
+def user_record(ddb, names, user_id):
+    from gas_shared.users import UserStore
+    return UserStore(ddb, names.users_table).get(user_id)
+
+
+# -- sign-in ---------------------------------------------------------------------------------------
+
+
+def test_dev_sign_in_makes_a_free_profile_and_sign_out_ends_the_session_for_good(app, ddb, names):
+    browser = Browser(app.test_client())
+    assert browser.client.get("/jobs").status_code == 302
+    user_id = browser.sign_in("Grace Hopper", "grace@example.org")
+    record = user_record(ddb, names, user_id)
+    assert record["plan"] == "free" and record["name"] == "Grace Hopper" and record["email"] == "grace@example.org"
+    assert browser.client.get("/jobs").status_code == 200
+    copied = browser.client.get_cookie("gas")
+    assert browser.post("/signout").status_code == 302
+    assert browser.client.get("/jobs").status_code == 302
+    # A copy of the old cookie does not bring the session back: it ended in the user's record.
+    thief = app.test_client()
+    thief.set_cookie("gas", copied.value)
+    assert thief.get("/jobs").status_code == 302
+
+
+def test_globus_sign_in_checks_state_reads_the_id_token_and_sign_out_revokes(app, ddb, names, globus_server):
+    client = app.test_client()
+    start = client.get("/signin/globus")
+    authorize = start.headers["Location"]
+    assert authorize.startswith(globus_server.url)
+    query = parse_qs(urlsplit(authorize).query)
+    assert query["client_id"] == [CLIENT_ID] and query["redirect_uri"] == ["http://localhost/signin/callback"]
+    # The fake Globus Auth's consent page; it redirects back with a code and the state.
+    consent = requests.post(authorize.split("?")[0], data={
+        **{k: v[0] for k, v in query.items()}, "username": "rfranklin@kcl.example", "name": "Rosalind Franklin",
+        "organization": "King's College"}, allow_redirects=False, timeout=10)
+    back = parse_qs(urlsplit(consent.headers["Location"]).query)
+
+    forged = client.get(f"/signin/callback?code={back['code'][0]}&state=not-the-state")
+    assert forged.status_code == 302 and forged.headers["Location"].endswith("/signin")
+    assert client.get("/jobs").status_code == 302  # not signed in; and the state is spent
+
+    client.get("/signin/globus")  # a fresh flow, with a fresh state
+    with client.session_transaction() as session:
+        state = session["oauth_state"]
+    consent = requests.post(authorize.split("?")[0], data={
+        **{k: v[0] for k, v in query.items()}, "state": state, "username": "rfranklin@kcl.example",
+        "name": "Rosalind Franklin", "organization": "King's College"}, allow_redirects=False, timeout=10)
+    back = parse_qs(urlsplit(consent.headers["Location"]).query)
+    done = client.get(f"/signin/callback?code={back['code'][0]}&state={back['state'][0]}")
+    assert done.status_code == 302
+    me = client.get("/api/v1/me").get_json()
+    record = user_record(ddb, names, me["user_id"])
+    assert record["name"] == "Rosalind Franklin" and record["institution"] == "King's College"
+    assert record["plan"] == "free"
+    uuid.UUID(me["user_id"])  # the Globus identity id is the user id
+
+    revoked_before = globus_server.state()["revoked"]
+    Browser(client).post("/signout")
+    assert globus_server.state()["revoked"] == revoked_before + 2  # the access and the refresh token
+    assert client.get("/jobs").status_code == 302
+
+
+def test_the_dev_sign_in_is_refused_when_not_switched_on(aws, names, provisioned):
+    settings = WebSettings(prefix=names.prefix, secret_key="k" * 40, deployment="development", dev_login=False)
+    client = create_app(settings, aws=aws).test_client()
+    assert "Development sign-in" not in client.get("/signin").get_data(as_text=True)
+    browser = Browser(client)
+    assert browser.client.post("/signin/dev", data={"name": "x", "email": "x@example.org",
+                                                    "csrf_token": browser.csrf("/signin")}).status_code == 404
+    assert client.post("/api/v1/dev/tokens", json={"name": "x", "email": "x@example.org"}).status_code == 404
+
+
+def test_only_local_paths_are_followed_after_sign_in(app):
+    client = app.test_client()
+    client.get("/signin?next=https://evil.example/steal")
+    browser = Browser(client)
+    answer = client.post("/signin/dev", data={"name": "A", "email": "a@example.org",
+                                              "csrf_token": browser.csrf("/signin")})
+    assert answer.headers["Location"] == "/jobs"
+
+
+# -- CSRF, escaping, headers, errors -----------------------------------------------------------------
+
+
+def test_every_form_needs_its_csrf_token(alice):
+    for path, data in [("/profile", {"name": "X", "email": "x@example.org"}), ("/plan", {"plan": "premium"}),
+                       ("/signout", {}), ("/jobs", {"ticket": "t"}), ("/jobs/sample", {"reference_id": DEMO_ID})]:
+        answer = alice.client.post(path, data=data)
+        assert answer.status_code == 400, path
+        assert "did not come from GAS" in answer.get_data(as_text=True)
+    assert alice.client.post("/uploads", json={"filename": "a.vcf", "reference_id": DEMO_ID}).status_code == 400
+
+
+def test_a_script_in_a_file_name_or_a_user_name_shows_as_text(alice):
+    upload = alice.upload(VCF, "<script>alert(1)</script>.vcf")
+    job = alice.submit(upload["ticket"])
+    page = alice.text(job.headers["Location"])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.vcf" in page and "<script>alert(1)" not in page
+    assert "Alice &lt;b&gt;Example&lt;/b&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.vcf" in alice.text("/jobs")
+
+
+def test_error_pages_for_people_and_json_for_the_api(alice):
+    missing = alice.client.get("/no/such/page")
+    assert missing.status_code == 404 and "Not found" in missing.get_data(as_text=True)
+    assert missing.headers["Content-Security-Policy"]
+    api = alice.client.get("/api/v1/jobs/not-a-uuid")
+    assert api.status_code == 404 and api.get_json() == {"error": "There is nothing here, or it is not yours to see."}
+    assert alice.client.put("/api/v1/plan", json={"plan": "premium"}).status_code == 401  # a cookie is not enough
+
+
+def test_the_upload_origin_is_allowed_by_the_content_security_policy(alice):
+    upload = alice.client.post("/uploads", json={"filename": "a.vcf", "reference_id": DEMO_ID},
+                               headers={"X-CSRFToken": alice.csrf("/annotate")}).get_json()
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(upload["url"]))
+    csp = alice.client.get("/annotate").headers["Content-Security-Policy"]
+    assert f"connect-src 'self' {origin}" in csp and f"form-action 'self' {origin}" in csp
+
+
+# -- uploads and the callback -----------------------------------------------------------------------
+
+
+def test_upload_callback_creates_one_pending_job_and_one_request(alice, aws, names, queues):
+    upload = alice.upload(VCF, "calls.vcf")
+    policy = json.loads(__import__("base64").b64decode(upload["fields"]["policy"]))
+    assert ["content-length-range", 1, 150 * 1024] in policy["conditions"]
+    assert upload["fields"]["key"] == f"{alice.user_id}/{upload_job(upload)}/input.vcf"
+    first = alice.submit(upload["ticket"])
+    again = alice.submit(upload["ticket"])  # a double click, a retried callback
+    assert first.headers["Location"] == again.headers["Location"] == f"/jobs/{upload_job(upload)}"
+    job = alice.client.get(f"/api/v1/jobs/{upload_job(upload)}").get_json()
+    assert job["status"] == "PENDING" and job["input_filename"] == "calls.vcf" and job["input_size"] == len(VCF)
+    requested = [decode(m["Body"]) for m in queues.receive("annotate", expect=2, wait=5)]
+    assert {m.id for m in requested} == {uuid.uuid5(uuid.UUID(upload_job(upload)), "job.requested")}
+    assert requested[0].data.input_key == upload["fields"]["key"]
+    assert alice.client.get("/api/v1/jobs").get_json()["jobs"][0]["job_id"] == upload_job(upload)
+
+
+def upload_job(upload):
+    return upload["fields"]["key"].split("/")[1]
+
+
+def test_free_plan_refuses_a_file_over_150_kb_and_premium_takes_it(alice, aws, names):
+    big = VCF + b"#" * (150 * 1024)
+    upload = alice.upload(big, "big.vcf")  # the emulator does not enforce the POST policy: GAS does
+    refused = alice.submit(upload["ticket"])
+    assert refused.headers["Location"] == "/annotate"
+    assert "your plan accepts files up to 150 KB" in alice.text("/annotate")
+    s3 = aws.client("s3")
+    assert s3.list_objects_v2(Bucket=names.bucket("inputs"), Prefix=f"{alice.user_id}/").get("KeyCount") == 0
+    assert alice.client.get("/api/v1/jobs").get_json()["jobs"] == []
+
+    assert alice.post("/plan", {"plan": "premium"}, page="/plan").status_code == 302
+    upload = alice.upload(big, "big.vcf")
+    assert upload["max_bytes"] >= 1024**3
+    accepted = alice.submit(upload["ticket"])
+    assert accepted.headers["Location"].startswith("/jobs/")
+
+
+def test_the_callback_never_takes_a_key_or_another_users_upload(alice, mallory):
+    upload = alice.upload(VCF, "mine.vcf")
+    stolen = mallory.submit(upload["ticket"])
+    assert stolen.headers["Location"] == "/annotate"
+    assert "belongs to someone else" in mallory.text("/annotate")
+    forged = alice.submit(upload["ticket"][:-4] + "AAAA")
+    assert forged.headers["Location"] == "/annotate" and "not valid" in alice.text("/annotate")
+    never_uploaded = alice.client.post("/uploads", json={"filename": "late.vcf", "reference_id": DEMO_ID},
+                                       headers={"X-CSRFToken": alice.csrf("/annotate")}).get_json()
+    alice.submit(never_uploaded["ticket"])
+    assert "has not arrived" in alice.text("/annotate")
+
+
+def test_uploads_are_refused_for_other_kinds_of_file_and_unknown_references(alice):
+    def ask(filename, reference_id=DEMO_ID):
+        return alice.client.post("/uploads", json={"filename": filename, "reference_id": reference_id},
+                                 headers={"X-CSRFToken": alice.csrf("/annotate")})
+    assert ask("notes.txt").get_json() == {"error": "only .vcf and .vcf.gz files can be annotated"}
+    assert ask("calls.vcf", "hg00").status_code == 400
+    assert ask("calls.vcf.gz").status_code == 201
+
+
+def test_the_sample_job_is_one_click(alice, aws, names):
+    answer = alice.post("/jobs/sample", {"reference_id": DEMO_ID}, page="/annotate")
+    job_id = answer.headers["Location"].rsplit("/", 1)[1]
+    job = alice.client.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert job["input_filename"] == f"{DEMO_ID}-sample.vcf" and job["status"] == "PENDING"
+    body = aws.client("s3").get_object(Bucket=names.bucket("inputs"), Key=f"{alice.user_id}/{job_id}/input.vcf")
+    assert body["Body"].read().startswith(b"##fileformat=VCF")
+
+
+# -- ownership ------------------------------------------------------------------------------------
+
+
+def test_every_job_route_answers_404_to_anyone_but_the_owner(alice, mallory, ddb, names):
+    job_id = seed_job(ddb, names.jobs_table, alice.user_id, status="COMPLETED", storage="AVAILABLE",
+                      completed_at="2026-11-20T10:01:00Z",
+                      results={"log": f"{alice.user_id}/x/results/a.log", "summary": f"{alice.user_id}/x/s.json"})
+    failed = seed_job(ddb, names.jobs_table, alice.user_id, status="FAILED", failure_reason="bad")
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}/panel", f"/jobs/{job_id}/files/input",
+                 f"/jobs/{job_id}/files/log", f"/jobs/{job_id}/log", f"/jobs/{job_id}/variants.tsv",
+                 f"/api/v1/jobs/{job_id}", f"/api/v1/jobs/{job_id}/files"):
+        assert mallory.client.get(path).status_code == 404, path
+        assert alice.client.get(path).status_code in (200, 302, 404 if path.endswith(".tsv") else 200), path
+    assert mallory.post(f"/jobs/{job_id}/delete").status_code == 404
+    assert mallory.post(f"/jobs/{failed}/resubmit").status_code == 404
+    assert alice.client.get(f"/jobs/{job_id}").status_code == 200
+    assert alice.client.get(f"/jobs/{uuid.uuid4()}").status_code == 404  # a missing job looks the same
+
+
+# -- the jobs list ---------------------------------------------------------------------------------
+
+
+def test_jobs_list_is_newest_first_and_paginated_with_a_cursor_only_its_owner_can_use(alice, mallory, ddb, names):
+    ids = [seed_job(ddb, names.jobs_table, alice.user_id, submitted_at=f"2026-11-20T10:{i:02d}:00Z",
+                    input_filename=f"file{i:02d}.vcf") for i in range(12)]
+    page = alice.text("/jobs")
+    assert [f"file{i:02d}.vcf" for i in (11, 10, 9, 8, 7)] == re.findall(r"file\d\d\.vcf", page)
+    older = re.search(r'href="/jobs\?after=([^"]+)" id="older"', page).group(1)
+    second = alice.text(f"/jobs?after={older}")
+    assert re.findall(r"file\d\d\.vcf", second) == [f"file{i:02d}.vcf" for i in (6, 5, 4, 3, 2)]
+    assert mallory.client.get(f"/jobs?after={older}").status_code == 400  # another user's key: refused
+    assert alice.client.get("/jobs?after=!!garbage").status_code == 400
+    api = alice.client.get("/api/v1/jobs?limit=10").get_json()
+    assert len(api["jobs"]) == 10 and api["next"]
+    rest = alice.client.get(f"/api/v1/jobs?limit=10&after={api['next']}").get_json()
+    assert [j["job_id"] for j in api["jobs"] + rest["jobs"]] == ids[::-1] and rest["next"] is None
+    assert mallory.client.get("/api/v1/jobs").get_json()["jobs"] == []
+    fragment = alice.text("/jobs?fragment=1")
+    assert 'data-live="true"' in fragment and "<html" not in fragment  # PENDING jobs: the list refreshes
+
+
+# -- the job page in every state --------------------------------------------------------------------
+
+
+def test_job_page_shows_progress_failure_countdown_archive_and_restore(alice, ddb, names):
+    def page(**fields):
+        return alice.text(f"/jobs/{seed_job(ddb, names.jobs_table, alice.user_id, **fields)}")
+
+    pending = page()
+    assert "Waiting for an annotator" in pending and "in the queue" in pending and 'data-live="true"' in pending
+    running = page(status="RUNNING", progress={"stage": "annotating", "variants": 12345})
+    assert "Annotating variants" in running and "12,345 variants processed" in running
+    failed = page(status="FAILED", failure_reason="REF does not match the reference: chr1:100 A vs C",
+                  failure_line=7, failed_at="2026-11-20T10:01:00Z")
+    assert "REF does not match the reference: chr1:100 A vs C" in failed and "at line 7" in failed
+    assert 'id="resubmit"' in failed and 'data-live="false"' in failed
+    from datetime import UTC, datetime
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    kept = page(status="COMPLETED", storage="AVAILABLE", completed_at=now, results={"vcf": "k"},
+                counts={"variants": 3})
+    assert "results kept for" in kept and "60 more minutes" in kept
+    archived = page(status="COMPLETED", storage="ARCHIVED", completed_at="2026-11-20T10:01:00Z",
+                    results={"vcf": "k"})
+    assert "Archived." in archived and 'href="/plan"' in archived and 'id="results"' not in archived
+    restoring = page(status="COMPLETED", storage="RESTORING", completed_at="2026-11-20T10:01:00Z",
+                     results={"vcf": "k"}, restore={"tier": "Expedited", "expected_ready_at": "2026-11-20T10:06:00Z"})
+    assert "Restoring" in restoring and "Expedited" in restoring and "2026-11-20 10:06:00 UTC" in restoring
+
+
+def test_archived_results_cannot_be_downloaded(alice, ddb, names):
+    job_id = seed_job(ddb, names.jobs_table, alice.user_id, status="COMPLETED", storage="ARCHIVED",
+                      results={"vcf": f"{alice.user_id}/j/results/a.vcf.gz"})
+    answer = alice.client.get(f"/jobs/{job_id}/files/vcf")
+    assert answer.headers["Location"] == f"/jobs/{job_id}"
+    files = alice.client.get(f"/api/v1/jobs/{job_id}/files").get_json()
+    assert files["archived"] is True and files["results"] == {}
+
+
+def test_downloads_are_short_lived_presigned_urls_that_work(alice, aws, names):
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    url = alice.client.get(f"/jobs/{job_id}/files/input").headers["Location"]
+    query = parse_qs(urlsplit(url).query)
+    assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and int(query["X-Amz-Expires"][0]) <= 300
+    got = requests.get(url, timeout=10)
+    assert got.content == VCF and "calls.vcf" in got.headers["Content-Disposition"]
+
+
+# -- delete, resubmit, plan -----------------------------------------------------------------------
+
+
+def test_delete_removes_a_finished_job_and_its_files_and_refuses_a_running_one(alice, aws, names, ddb):
+    s3 = aws.client("s3")
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    assert alice.post(f"/jobs/{job_id}/delete").headers["Location"] == f"/jobs/{job_id}"  # PENDING: refused
+    result_key = f"{alice.user_id}/{job_id}/results/calls.annot.vcf.gz"
+    s3.put_object(Bucket=names.bucket("results"), Key=result_key, Body=b"x")
+    ddb.update_item(TableName=names.jobs_table, Key={"job_id": {"S": job_id}},
+                    UpdateExpression="SET #s = :c, #st = :a, results = :r",
+                    ExpressionAttributeNames={"#s": "status", "#st": "storage"},
+                    ExpressionAttributeValues={":c": {"S": "COMPLETED"}, ":a": {"S": "AVAILABLE"},
+                                               ":r": {"M": {"vcf": {"S": result_key}}}})
+    assert alice.post(f"/jobs/{job_id}/delete").headers["Location"] == "/jobs"
+    assert alice.client.get(f"/jobs/{job_id}").status_code == 404
+    for bucket in ("inputs", "results"):
+        assert s3.list_objects_v2(Bucket=names.bucket(bucket), Prefix=f"{alice.user_id}/{job_id}/")["KeyCount"] == 0
+
+
+def test_resubmit_makes_a_new_job_from_the_failed_jobs_input(alice, aws, names, ddb):
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    ddb.update_item(TableName=names.jobs_table, Key={"job_id": {"S": job_id}}, UpdateExpression="SET #s = :f",
+                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":f": {"S": "FAILED"}})
+    again = alice.post(f"/jobs/{job_id}/resubmit")
+    new_id = again.headers["Location"].rsplit("/", 1)[1]
+    assert new_id != job_id
+    new = alice.client.get(f"/api/v1/jobs/{new_id}").get_json()
+    assert new["status"] == "PENDING" and new["input_filename"] == "calls.vcf"
+    body = aws.client("s3").get_object(Bucket=names.bucket("inputs"), Key=f"{alice.user_id}/{new_id}/input.vcf")
+    assert body["Body"].read() == VCF
+
+
+def test_plan_changes_are_saved_and_announced(alice, ddb, names, queues):
+    assert "Upgrade to Premium" in alice.text("/plan") and "no payment" in alice.text("/plan").lower()
+    alice.post("/plan", {"plan": "premium"}, page="/plan")
+    assert user_record(ddb, names, alice.user_id)["plan"] == "premium"
+    upgrade = [decode(m["Body"]) for m in queues.receive("restore", expect=1)]
+    assert [(str(m.data.user_id), m.data.plan) for m in upgrade] == [(alice.user_id, "premium")]
+    alice.post("/plan", {"plan": "free"}, page="/plan")
+    downgrade = [decode(m["Body"]) for m in queues.receive("downgrade", expect=1)]
+    assert [(str(m.data.user_id), m.data.plan) for m in downgrade] == [(alice.user_id, "free")]
+    assert alice.post("/plan", {"plan": "gold"}, page="/plan").status_code == 400
+
+
+def test_profile_is_editable(alice, ddb, names):
+    form = alice.text("/profile")
+    assert 'value="alice@example.org"' in form and 'id="dev-token"' in form
+    answer = alice.post("/profile", {"name": "Alice B.", "email": "ab@example.org", "institution": "EMBL"},
+                        page="/profile")
+    assert answer.status_code == 302
+    record = user_record(ddb, names, alice.user_id)
+    assert (record["name"], record["email"], record["institution"]) == ("Alice B.", "ab@example.org", "EMBL")
+    bad = alice.post("/profile", {"name": "", "email": "not-an-address"}, page="/profile")
+    assert bad.status_code == 400 and "is-invalid" in bad.get_data(as_text=True)
