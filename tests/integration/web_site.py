@@ -13,6 +13,7 @@ import requests
 from werkzeug.serving import make_server
 
 from annotator.reference.bundle import write_demo_bundle
+from annotator.reference.synthetic import generate
 from annotator.references import DEMO_ID, ReferenceStore
 from gas_shared.runtime.transitions import to_item
 from web.fake_globus import create_app as fake_globus_app
@@ -98,5 +99,13 @@ def seed_job(ddb: Any, table: str, user_id: str, **fields: Any) -> str:
     return job_id
 
 
-VCF = (b"##fileformat=VCFv4.2\n##contig=<ID=chr1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-       b"chr1\t100\t.\tA\tG\t50\tPASS\t.\n")
+def _one_variant() -> bytes:
+    """A one-record VCF whose REF matches the demo reference."""
+    contig, seq = next(iter(generate().contigs.items()))
+    ref = seq[99]
+    alt = "G" if ref != "G" else "T"
+    return (f"##fileformat=VCFv4.2\n##contig=<ID={contig},length={len(seq)}>\n"
+            f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n{contig}\t100\t.\t{ref}\t{alt}\t50\tPASS\t.\n").encode()
+
+
+VCF = _one_variant()

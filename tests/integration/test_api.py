@@ -1,0 +1,159 @@
+"""The JSON API as scripts use it: real web (gunicorn) and annotator processes on the emulator, bearer tokens
+(a dev token, and a Globus access token checked by introspection against the fake Globus Auth)."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import jsonschema
+import pytest
+import requests
+from openapi_spec_validator import validate
+
+from annotator.references import DEMO_ID
+from gas_shared.polling import wait_until
+from web.openapi import JOB
+
+from .web_site import VCF, FakeGlobus, install_demo
+
+CLIENT_ID, CLIENT_SECRET = "gas-api-test", "api-test-secret"
+
+
+@pytest.fixture
+def globus_server():
+    server = FakeGlobus(CLIENT_ID, CLIENT_SECRET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def web(start_service, aws, names, provisioned, globus_server, tmp_path_factory):
+    install_demo(aws.client("s3"), names.bucket("references"), tmp_path_factory.getbasetemp())
+    service = start_service("web", GAS_DEV_LOGIN="true", GAS_GLOBUS_CLIENT_ID=CLIENT_ID,
+                            GAS_GLOBUS_CLIENT_SECRET=CLIENT_SECRET, GLOBUS_SDK_SERVICE_URL_AUTH=globus_server.url,
+                            GAS_WEB_WORKERS="1")
+    return service
+
+
+@pytest.fixture
+def annotator(start_service, tmp_path):
+    return start_service("annotator", GAS_REFERENCE_CACHE=str(tmp_path / "cache"), GAS_CONCURRENCY="2")
+
+
+class Api:
+    def __init__(self, base: str, token: str):
+        self.base = base
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, **kw):
+        return requests.request(method, f"{self.base}/api/v1{path}", headers=self.headers, timeout=10, **kw)
+
+    def job(self, job_id: str) -> dict:
+        answer = self.call("GET", f"/jobs/{job_id}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def submit_file(self, body: bytes, filename: str) -> dict:
+        upload = self.call("POST", "/uploads", json={"filename": filename, "reference_id": DEMO_ID})
+        assert upload.status_code == 201, upload.text
+        upload = upload.json()
+        sent = requests.post(upload["url"], data=upload["fields"], files={"file": (filename, body)}, timeout=10)
+        assert sent.status_code == 204
+        job = self.call("POST", "/jobs", json={"ticket": upload["ticket"]})
+        assert job.status_code == 201, job.text
+        return job.json()
+
+
+def dev_api(web) -> Api:
+    token = requests.post(web.url("/api/v1/dev/tokens"), json={"name": "Script", "email": "script@example.org"},
+                          timeout=10)
+    assert token.status_code == 201
+    return Api(web.url(""), token.json()["token"])
+
+
+def test_the_whole_job_path_through_the_api_with_a_dev_token(web, annotator):
+    api = dev_api(web)
+    me = api.call("GET", "/me").json()
+    assert me["plan"] == "free" and me["upload_limit"] == 150 * 1024
+    assert [r["id"] for r in api.call("GET", "/references").json()["references"]] == [DEMO_ID]
+
+    job = api.submit_file(VCF, "calls.vcf")
+    jsonschema.validate(job, JOB)
+    wait_until(lambda: api.job(job["job_id"])["finished"], 60, what="the job to finish")
+    done = api.job(job["job_id"])
+    jsonschema.validate(done, JOB)
+    assert done["status"] == "COMPLETED" and done["counts"]["variants"] == 1
+    assert done["progress"]["stage"] == "done" and done["storage"] == "AVAILABLE"
+
+    files = api.call("GET", f"/jobs/{job['job_id']}/files").json()
+    assert set(files["results"]) >= {"vcf", "index", "log", "summary"}
+    log = requests.get(files["log"], timeout=10)
+    assert log.status_code == 200 and "calls.vcf" in log.text
+    assert requests.get(files["input"], timeout=10).content == VCF
+
+    sample = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID})
+    assert sample.status_code == 201 and sample.headers["Location"].endswith(sample.json()["job_id"])
+    wait_until(lambda: api.job(sample.json()["job_id"])["finished"], 60, what="the sample job")
+    assert api.job(sample.json()["job_id"])["counts"]["variants"] == 400
+
+    listed = api.call("GET", "/jobs?limit=1").json()
+    assert len(listed["jobs"]) == 1 and listed["next"]
+    assert api.call("DELETE", f"/jobs/{job['job_id']}").status_code == 204
+    assert api.call("GET", f"/jobs/{job['job_id']}").status_code == 404
+
+    plan = api.call("PUT", "/plan", json={"plan": "premium"}).json()
+    assert plan == {"plan": "premium", "changed": True}
+    assert api.call("GET", "/me").json()["upload_limit"] >= 1024**3
+
+
+def test_a_bad_file_fails_with_its_reason_through_the_api(web, annotator):
+    api = dev_api(web)
+    job = api.submit_file(b"this is not a VCF\n", "notes.vcf")
+    wait_until(lambda: api.job(job["job_id"])["finished"], 60, what="the bad job to finish")
+    failed = api.job(job["job_id"])
+    assert failed["status"] == "FAILED" and failed["failure"]["reason"]
+    assert failed["failure"]["line"] == 1
+
+
+def test_the_api_refuses_missing_forged_and_other_users_tokens(web):
+    assert requests.get(web.url("/api/v1/jobs"), timeout=10).status_code == 401
+    forged = Api(web.url(""), "gasdev.eyJmYWtlIjoidG9rZW4ifQ.abc.def")
+    assert forged.call("GET", "/jobs").status_code == 401
+    owner = dev_api(web)
+    job = owner.submit_file(VCF, "calls.vcf")
+    other = Api(web.url(""), requests.post(web.url("/api/v1/dev/tokens"), json={
+        "name": "Other", "email": "other@example.org"}, timeout=10).json()["token"])
+    assert other.call("GET", f"/jobs/{job['job_id']}").status_code == 404
+    assert other.call("GET", f"/jobs/{job['job_id']}/files").status_code == 404
+    assert other.call("DELETE", f"/jobs/{job['job_id']}").status_code == 404
+    too_big = other.call("POST", "/uploads", json={"filename": "a.txt", "reference_id": DEMO_ID})
+    assert too_big.status_code == 400 and "error" in too_big.json()
+    assert other.call("POST", "/jobs", json={"ticket": "x"}).status_code == 400
+    assert other.call("PUT", "/plan", json={"plan": "platinum"}).status_code == 400
+
+
+def test_a_globus_access_token_is_checked_by_introspection(web, globus_server):
+    authorize = f"{globus_server.url}v2/oauth2/authorize"
+    consent = requests.post(authorize, data={
+        "client_id": CLIENT_ID, "redirect_uri": "http://127.0.0.1/cb", "scope": "openid", "state": "s",
+        "response_type": "code", "username": "turing@example.org", "name": "Alan Turing"},
+        allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
+    tokens = requests.post(f"{globus_server.url}v2/oauth2/token", auth=(CLIENT_ID, CLIENT_SECRET), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"}, timeout=10).json()
+    api = Api(web.url(""), tokens["access_token"])
+    me = api.call("GET", "/me")
+    assert me.status_code == 200 and me.json()["name"] == "Alan Turing"
+    uuid.UUID(me.json()["user_id"])
+    requests.post(f"{globus_server.url}v2/oauth2/token/revoke", auth=(CLIENT_ID, CLIENT_SECRET),
+                  data={"token": tokens["access_token"]}, timeout=10)
+    fresh = Api(web.url(""), tokens["refresh_token"])  # a refresh token is not an access token
+    assert fresh.call("GET", "/me").status_code == 401
+
+
+def test_the_openapi_document_is_valid_and_covers_the_api(web):
+    document = requests.get(web.url("/api/v1/openapi.json"), timeout=10).json()
+    validate(document)
+    assert set(document["paths"]) >= {"/uploads", "/jobs", "/jobs/{job_id}", "/jobs/{job_id}/files", "/plan"}
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
