@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack test-containers check-deploy clean
+.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -39,8 +39,17 @@ install: $(VENV)/.synced
 run: install
 	$(BIN)/gas run
 
-test: lint typecheck
+test: lint typecheck browser-deps
 	$(BIN)/pytest
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
+CHROMIUM := /usr/bin/chromium
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "no $(CHROMIUM) and no root apt-get to install it: the browser tests will be skipped"; fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -83,6 +83,10 @@ def create_app(clients: dict[str, str]) -> Flask:
             "id_token_signing_alg_values_supported": ["RS256"], "scopes_supported": SCOPES.split(),
         })
 
+    @app.get("/favicon.ico")
+    def favicon() -> tuple[str, int]:
+        return "", 204
+
     @app.get("/jwk.json")
     def jwks() -> Response:
         return jsonify({"keys": [auth.jwk()]})
