@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore test-localstack test-containers check-deploy clean
+.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-web test-localstack test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -24,6 +24,7 @@ help:
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
 	@echo "make bench-startup    cold/warm start time of make run and idle RSS"
 	@echo "make bench-restore    upgrade to all of a user's 20 archived results downloadable again"
+	@echo "make bench-web        Locust against the web app: one user with 1,000 jobs (p50/p95, errors)"
 
 # uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -86,6 +87,9 @@ bench-startup: install
 
 bench-restore: install
 	$(BIN)/python bench/restore.py --jobs 20 --rounds 3
+
+bench-web: install
+	$(BIN)/python bench/web_load.py --jobs 1000 --users 20 --duration 60
 
 # The five images, the compose stack (LocalStack + provisioning + the services, a 5 s retention window),
 # tests/containers against it, then down. Needs a Docker-compatible engine, started as for test-localstack.
