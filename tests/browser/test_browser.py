@@ -113,6 +113,6 @@ def _sample_bytes(stack) -> bytes:
     import boto3
 
     s3 = boto3.client("s3", endpoint_url=stack.emulator.endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
     bucket = f"{stack.settings.prefix}-references"
     return bytes(s3.get_object(Bucket=bucket, Key="gas-demo-1/sample.vcf")["Body"].read())
