@@ -396,3 +396,31 @@ def test_profile_is_editable(alice, ddb, names):
     assert (record["name"], record["email"], record["institution"]) == ("Alice B.", "ab@example.org", "EMBL")
     bad = alice.post("/profile", {"name": "", "email": "not-an-address"}, page="/profile")
     assert bad.status_code == 400 and "is-invalid" in bad.get_data(as_text=True)
+
+
+def test_log_view_and_tsv_export_read_the_jobs_own_results(alice, aws, names, ddb):
+    s3 = aws.client("s3")
+    job_id = str(uuid.uuid4())
+    prefix = f"{alice.user_id}/{job_id}/results/"
+    summary = {"variants": 2, "by_consequence": {"missense": 1, "intron": 1}, "by_impact": {"MODERATE": 1},
+               "first_variants": [
+                   {"chrom": "chr1", "pos": 10, "ref": "A", "alt": "G", "gene": "GENE1", "consequence": "missense",
+                    "impact": "MODERATE", "protein": "5R>5Q"},
+                   {"chrom": "chr2", "pos": 20, "ref": "C", "alt": "T", "gene": "<b>G2</b>",
+                    "consequence": "intron", "impact": "MODIFIER", "protein": ""}]}
+    s3.put_object(Bucket=names.bucket("results"), Key=prefix + "summary.json", Body=json.dumps(summary).encode())
+    s3.put_object(Bucket=names.bucket("results"), Key=prefix + "a.vcf.count.log",
+                  Body=b"# GAS annotation count log\nVariants annotated\t2\n<script>x</script>\n")
+    seed_job(ddb, names.jobs_table, alice.user_id, job_id=job_id, status="COMPLETED", storage="AVAILABLE",
+             completed_at="2026-11-20T10:01:00Z", input_filename="trio.vcf",
+             results={"summary": prefix + "summary.json", "log": prefix + "a.vcf.count.log"})
+    log = alice.text(f"/jobs/{job_id}/log")
+    assert "Variants annotated\t2" in log and "&lt;script&gt;x&lt;/script&gt;" in log
+    page = alice.text(f"/jobs/{job_id}")
+    assert 'id="consequence-chart"' in page and "&lt;b&gt;G2&lt;/b&gt;" in page and "5R&gt;5Q" in page
+    tsv = alice.client.get(f"/jobs/{job_id}/variants.tsv")
+    assert tsv.mimetype == "text/tab-separated-values" and "trio.variants.tsv" in tsv.headers["Content-Disposition"]
+    assert tsv.get_data(as_text=True).splitlines() == [
+        "chrom\tpos\tref\talt\tgene\tconsequence\timpact\tprotein",
+        "chr1\t10\tA\tG\tGENE1\tmissense\tMODERATE\t5R>5Q",
+        "chr2\t20\tC\tT\t<b>G2</b>\tintron\tMODIFIER\t"]

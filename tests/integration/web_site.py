@@ -89,9 +89,9 @@ class Browser:
         return self.post("/jobs", {"ticket": ticket}, page="/annotate")
 
 
-def seed_job(ddb: Any, table: str, user_id: str, **fields: Any) -> str:
+def seed_job(ddb: Any, table: str, user_id: str, job_id: str | None = None, **fields: Any) -> str:
     """A job record written straight to the table, in whatever state a test needs."""
-    job_id = str(uuid.uuid4())
+    job_id = job_id or str(uuid.uuid4())
     item = {"job_id": job_id, "user_id": user_id, "status": "PENDING", "submitted_at": "2026-11-20T10:00:00Z",
             "reference_id": DEMO_ID, "input_key": f"{user_id}/{job_id}/input.vcf", "input_filename": "seeded.vcf",
             **fields}
