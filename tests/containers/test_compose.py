@@ -104,3 +104,30 @@ def test_a_job_is_annotated_then_archived_and_restored_by_the_containers(aws, tm
 
     wait_until(lambda: len(subjects()) == 2, 30, what="the completion and the restored e-mail")
     assert sorted(subjects()) == ["GAS: sample.vcf is annotated", "GAS: the results of sample.vcf are available again"]
+
+
+def test_an_upload_through_the_api_goes_from_the_host_straight_to_localstack(tmp_path):
+    """The presigned POST works from the host (web shares LocalStack's network), and LocalStack, unlike
+    moto, enforces its policy: a Free user's file over 150 KB is refused by S3 itself."""
+    import requests
+
+    token = requests.post(f"{WEB}/api/v1/dev/tokens", json={"name": "Compose", "email": "compose-api@example.org"},
+                          timeout=10).json()["token"]
+    api = {"Authorization": f"Bearer {token}"}
+    sample = write_vcf(generate(), tmp_path / "sample.vcf", 200).read_bytes()
+
+    def upload(body: bytes) -> tuple[dict, requests.Response]:
+        made = requests.post(f"{WEB}/api/v1/uploads", json={"filename": "api.vcf", "reference_id": DEMO_ID},
+                             headers=api, timeout=10).json()
+        assert made["url"].startswith("http://127.0.0.1:4566"), made["url"]
+        return made, requests.post(made["url"], data=made["fields"], files={"file": ("api.vcf", body)}, timeout=30)
+
+    too_big = upload(sample + b"#" * (151 * 1024))[1]
+    assert too_big.status_code == 400 and "EntityTooLarge" in too_big.text
+    made, sent = upload(sample)
+    assert sent.status_code == 204
+    job = requests.post(f"{WEB}/api/v1/jobs", json={"ticket": made["ticket"]}, headers=api, timeout=10).json()
+    wait_until(lambda: requests.get(f"{WEB}/api/v1/jobs/{job['job_id']}", headers=api, timeout=10)
+               .json()["status"] == "COMPLETED", 120, every=0.5, what="the API job COMPLETED")
+    files = requests.get(f"{WEB}/api/v1/jobs/{job['job_id']}/files", headers=api, timeout=10).json()
+    assert requests.get(files["input"], timeout=10).content == sample

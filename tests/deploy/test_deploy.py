@@ -48,7 +48,11 @@ def test_the_compose_file_follows_the_compose_spec():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for service in SERVICES:
         assert compose["services"][service]["depends_on"]["provision"]["condition"] == "service_completed_successfully"
-    assert compose["services"]["web"]["ports"][0].startswith("127.0.0.1:")
+    # Only loopback ports; web shares LocalStack's network so presigned URLs work from the host's browser.
+    assert all(port.startswith("127.0.0.1:") for port in compose["services"]["localstack"]["ports"])
+    assert compose["services"]["web"]["network_mode"] == "service:localstack"
+    assert compose["services"]["web"]["environment"]["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert "ports" not in compose["services"]["web"]
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
