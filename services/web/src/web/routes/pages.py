@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..accounts import Identity, backend, login_required, make_dev_token, session_user
+from ..accounts import backend, login_required, make_dev_token, session_user
 from ..forms import PlanForm, ProfileForm
+from ..globus import Identity
 
 blueprint = Blueprint("pages", __name__)
 
@@ -21,7 +23,7 @@ def home() -> str:
 
 @blueprint.route("/profile", methods=["GET", "POST"])
 @login_required
-def profile() -> Response | str:
+def profile() -> ResponseReturnValue:
     user = session_user()
     assert user is not None
     form = ProfileForm(data={k: user.record.get(k, "") for k in ("name", "email", "institution")})
@@ -56,7 +58,7 @@ def change_plan() -> Response:
     form = PlanForm()
     if not form.validate_on_submit() or form.plan.data not in ("free", "premium"):
         abort(400)
-    previous = backend().users.change_plan(user.user_id, form.plan.data, backend().publisher)  # type: ignore[arg-type]
+    previous = backend().users.change_plan(user.user_id, form.plan.data, backend().publisher)
     if previous is None:
         flash(f"You are on the {form.plan.data.title()} plan already.", "info")
     elif form.plan.data == "premium":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..accounts import backend, dev_user_id, globus, sign_in, sign_out
@@ -64,7 +65,7 @@ def callback() -> Response:
 
 
 @blueprint.post("/signin/dev")
-def dev() -> Response | str:
+def dev() -> ResponseReturnValue:
     if not backend().settings.dev_login:
         abort(404)
     form = DevSignInForm()
