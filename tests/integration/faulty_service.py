@@ -6,6 +6,7 @@ GAS_TEST_PAUSE=Operation:N  before the N-th call of that S3 operation, log "paus
                             hang there (the test kills the process with SIGKILL: a death mid-message)
 GAS_TEST_EXPEDITED_UNAVAILABLE=1  answer every Expedited RestoreObject as AWS does when Expedited capacity
                             is exhausted: 503 GlacierExpeditedRetrievalNotAvailable (other tiers go through)
+GAS_TEST_DUPLICATE_PUBLISH=1  publish every SNS message twice (the same message, as a retried publish does)
 """
 
 import importlib
@@ -65,6 +66,15 @@ def main() -> None:
 
     def client(self, name, *, probe=False):
         made = make_client(self, name, probe=probe)
+        if name == "sns" and os.environ.get("GAS_TEST_DUPLICATE_PUBLISH") and not getattr(made, "_gas_faults", False):
+            once = made.publish
+
+            def twice(**kw):
+                once(**kw)
+                return once(**kw)
+
+            made.publish = twice
+            made._gas_faults = True
         if name == "s3" and not probe and not getattr(made, "_gas_faults", False):
             for event, hook in hooks:
                 made.meta.events.register(event, hook)

@@ -173,6 +173,12 @@ class JobStore:
         return self.storage.transition(job_id, from_states=[RESTORING], to=AVAILABLE,
                                        set_fields={"restored_at": _now_iso()}, remove_fields=["restore"])
 
+    def once(self, job_id: str, mark: str, effect: Callable[[], object]) -> bool:
+        """Run `effect` once for the job (the annotator's outcome message and e-mail): True if this call
+        ran it. `mark` records when; the rules of `once_per_cycle` apply."""
+        return self._once(job_id, mark, "attribute_not_exists(#m)", {}, {":done": _now_iso()},
+                          lambda job: bool(job.get(mark)), effect)
+
     def once_per_cycle(self, job: Mapping[str, Any], mark: str, effect: Callable[[], object]) -> bool:
         """Run `effect` once for this archive cycle of the job: True if this call ran it, False if done before.
 
@@ -184,18 +190,22 @@ class JobStore:
         job_id, cycle = str(job["job_id"]), int(job.get("cycle", 0))
         if cycle == 0 or int(job.get(mark, 0)) >= cycle:
             return False
+        return self._once(job_id, mark, "(attribute_not_exists(#m) OR #m < :cycle)", {":cycle": cycle},
+                          {":done": cycle}, lambda current: int(current.get(mark, 0)) >= cycle, effect)
+
+    def _once(self, job_id: str, mark: str, not_done: str, values: Mapping[str, Any], done: Mapping[str, Any],
+              is_done: Callable[[dict[str, Any]], bool], effect: Callable[[], object]) -> bool:
         claim = f"{mark}_claim"
         claimed = self.table.update_if(
             job_id, "SET #c = :until",
-            "attribute_exists(job_id) AND (attribute_not_exists(#m) OR #m < :cycle) "
-            "AND (attribute_not_exists(#c) OR #c < :now)",
+            f"attribute_exists(job_id) AND {not_done} AND (attribute_not_exists(#c) OR #c < :now)",
             {"#m": mark, "#c": claim},
-            {":until": Decimal(str(round(time.time() + CLAIM_SECONDS, 3))), ":cycle": cycle,
-             ":now": Decimal(str(round(time.time(), 3)))},
+            {":until": Decimal(str(round(time.time() + CLAIM_SECONDS, 3))),
+             ":now": Decimal(str(round(time.time(), 3))), **values},
         )
         if claimed is None:
             current = self.get(job_id) or {}
-            if not current or int(current.get(mark, 0)) >= cycle:
+            if not current or is_done(current):
                 return False
             raise RetryableError(f"{mark} of job {job_id} is under way elsewhere")
         try:
@@ -203,6 +213,6 @@ class JobStore:
         except BaseException:
             self.table.update_if(job_id, "REMOVE #c", "attribute_exists(job_id)", {"#c": claim})
             raise
-        self.table.update_if(job_id, "SET #m = :cycle REMOVE #c", "attribute_exists(job_id)",
-                             {"#m": mark, "#c": claim}, {":cycle": cycle})
+        self.table.update_if(job_id, "SET #m = :done REMOVE #c", "attribute_exists(job_id)",
+                             {"#m": mark, "#c": claim}, dict(done))
         return True

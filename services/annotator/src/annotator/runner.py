@@ -146,14 +146,13 @@ class JobRunner:
         job_id, user_id = job["job_id"], job["user_id"]
         if job["status"] not in FINISHED:
             return
+        # Claimed first (JobStore.once): two deliveries of one request finishing together announce once.
         if not job.get("announced_at"):
-            self._publish_outcome(job)
-            self._store.mark_once(job_id, "announced_at")
+            self._store.once(job_id, "announced_at", lambda: self._publish_outcome(job))
         if not job.get("notified_at"):
             render = notices.completed if job["status"] == COMPLETED else notices.failed
             subject, body = render(job, self._settings.web_url)
-            if self._mailer.send_to_user(user_id, subject, body):
-                self._store.mark_once(job_id, "notified_at")
+            self._store.once(job_id, "notified_at", lambda: self._mailer.send_to_user(user_id, subject, body))
 
     def _publish_outcome(self, job: dict[str, Any]) -> None:
         job_id, user_id = job["job_id"], job["user_id"]

@@ -29,12 +29,17 @@ class Readiness:
             if self._cached and time.monotonic() - self._cached[0] < self._ttl:
                 return self._cached[1], self._cached[2]
             results: dict[str, str] = {}
+            failed = False
             for name, check in self._checks.items():
+                if failed:  # one failure decides; an unanswering AWS would cost each check its timeout
+                    results[name] = "not checked"
+                    continue
                 try:
                     check()
                     results[name] = "ok"
                 except Exception as e:
                     results[name] = f"failing: {type(e).__name__}: {e}"[:300]
+                    failed = True
             ready = all(v == "ok" for v in results.values())
             self._cached = (time.monotonic(), ready, results)
             return ready, results
