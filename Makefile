@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-web test-localstack test-containers check-deploy clean
+.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-web test-localstack test-chaos test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -19,6 +19,7 @@ help:
 	@echo "make unit         unit tests only (no emulator)"
 	@echo "make integration  integration tests against a real AWS emulator (GAS_TEST_BACKEND)"
 	@echo "make test-localstack  the integration tests against LocalStack (testcontainers)"
+	@echo "make test-chaos   faults under load: every job COMPLETED, no effect lost or doubled (~6 min)"
 	@echo "make test-containers  build the images, docker compose up, a job and an archive/restore through it"
 	@echo "make check-deploy     offline checks: hadolint, the compose spec, kustomize output, KEDA objects"
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
@@ -87,6 +88,10 @@ bench-startup: install
 
 bench-restore: install
 	$(BIN)/python bench/restore.py --jobs 20 --rounds 3
+
+# Faults under load (kill -9, a 30 s emulator outage, duplicates, poison, rolling restarts): ~6 min.
+test-chaos: install
+	$(BIN)/pytest tests/chaos
 
 bench-web: install
 	$(BIN)/python bench/web_load.py --jobs 1000 --users 20 --duration 60

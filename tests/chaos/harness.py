@@ -7,6 +7,7 @@ records, the messages on the jobs topic (through a tap queue) and the e-mail the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -75,6 +76,7 @@ class Load:
                 {"user_id": user_id, "email": email, "name": f"Chaos {email[:6]}", "plan": "free"}))
         install_demo(self.s3, names.bucket("references"), tmp_path)
         self.submitted: dict[str, tuple[str, str]] = {}  # job id -> (user id, file name)
+        self.phases: dict[str, float] = {}  # how long each wait took, for the report
 
     def submit(self, count: int, variants: int = 300, *, twice: bool = False) -> list[str]:
         made = []
@@ -83,7 +85,8 @@ class Load:
             job_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
             filename = f"chaos-{len(self.submitted):03d}.vcf"
             key = f"{user_id}/{job_id}/input.vcf"
-            self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=vcf(variants, self.rng.randrange(10**6)))
+            body = vcf(variants, self.rng.randrange(10**6))
+            self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=body)
             request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user_id), reference_id=DEMO_ID,
                                    input_key=key, input_filename=filename, submitted_at=datetime.now(UTC))
             self.jobs.create(request)
@@ -103,20 +106,37 @@ class Load:
                                                        previous_plan="free", changed_at=now()))
 
     def wait(self, done: Any, within: float, what: str) -> None:
+        began = time.monotonic()
         wait_until(lambda: all(done(self.jobs.get(j) or {}) for j in self.submitted), within, every=0.5, what=what)
+        self.phases[what] = round(time.monotonic() - began, 1)
 
-    def account(self, *, expect: dict[str, int], mails_per_job: int) -> Books:
-        """Every job COMPLETED, each effect once: one message id per type and job, the e-mail once."""
+    def account(self, *, expect: dict[str, int], mails_per_job: int, settle: float = 90) -> Books:
+        """Every job COMPLETED, each effect once: one message id per type and job, the e-mail once.
+
+        E-mail may trail the state: an effect claimed by a worker that was then killed is tried again once
+        the claim runs out (30 s). So the books wait up to `settle` s for every job's mail before closing.
+        """
         lost, doubled = [], {}
         messages: Counter[str] = Counter()
-        mails = {email: self.mailbox(email) for _, email in self.people}
+
+        def all_mail() -> dict[str, list[dict[str, str]]]:
+            return {email: self.mailbox(email) for _, email in self.people}
+
+        with contextlib.suppress(TimeoutError):  # what is missing then is reported below
+            wait_until(lambda: sum(len(v) for v in all_mail().values()) >= mails_per_job * len(self.submitted),
+                       settle, every=1)
+        mails = all_mail()
+        self.tap.published("", "")  # drain the tap once; then read what it saw
+        seen: dict[tuple[str, str], set[Any]] = {}
+        for m in self.tap.seen:
+            seen.setdefault((m.type, str(m.data.job_id)), set()).add(m.id)
         for job_id, (user_id, filename) in self.submitted.items():
             job = self.jobs.get(job_id) or {}
             if job.get("status") != "COMPLETED":
                 lost.append(job_id)
                 continue
             for type_, wanted in expect.items():
-                ids = {m.id for m in self.tap.published(type_, job_id)}
+                ids = seen.get((type_, job_id), set())
                 messages[type_] += len(ids)
                 if len(ids) != wanted:
                     doubled[job_id] = f"{len(ids)} distinct {type_} messages, wanted {wanted}"

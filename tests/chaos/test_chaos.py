@@ -73,7 +73,7 @@ def test_kill_9_of_each_worker_in_turn_loses_nothing_and_doubles_nothing(load, r
     settle(queues, "annotate", "archive", "restore", "thaw")
 
     books = gas.account(expect=LIFECYCLE, mails_per_job=2)  # "is annotated", "available again"
-    record("kill -9 of each worker in turn", {**books.summary(), "kills": kills})
+    record("kill -9 of each worker in turn", {**books.summary(), "kills": kills, "phases": gas.phases})
     assert books.lost == [] and books.doubled == {}
     assert all(queues.depth(k, dead=True) == 0 for k in ("annotate", "archive", "restore", "thaw"))
 
@@ -117,7 +117,8 @@ def test_every_message_published_twice_repeats_no_effect(load, run, queues):
 
     books = gas.account(expect=LIFECYCLE, mails_per_job=2)
     cycles = {int(gas.jobs.get(j).get("cycle", 0)) for j in gas.submitted}
-    record("every message published twice", {**books.summary(), "duplicated_publishes": "all", "cycles": sorted(cycles)})
+    record("every message published twice", {**books.summary(), "duplicated_publishes": "all",
+                                              "cycles": sorted(cycles), "phases": gas.phases})
     assert books.lost == [] and books.doubled == {} and cycles == {1}
 
 

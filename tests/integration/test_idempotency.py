@@ -110,7 +110,7 @@ def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(
 
 def test_a_once_per_cycle_effect_runs_once_when_two_deliveries_race(aws, names, provisioned):
     from gas_shared.jobs import JobStore
-    from gas_shared.runtime.consumer import RetryableError
+    from gas_shared.runtime.consumer import Deferred
 
     store = JobStore(aws.client("dynamodb"), names.jobs_table)
     job = {"job_id": str(uuid.uuid4()), "status": "COMPLETED", "user_id": "u", "cycle": 1}
@@ -125,7 +125,7 @@ def test_a_once_per_cycle_effect_runs_once_when_two_deliveries_race(aws, names, 
     first = threading.Thread(target=lambda: answers.append(store.once_per_cycle(job, "notified", slow_mail)))
     first.start()
     assert started.wait(10)
-    with pytest.raises(RetryableError, match="under way elsewhere"):  # the second delivery comes back later
+    with pytest.raises(Deferred, match="under way elsewhere"):  # the second delivery comes back later
         store.once_per_cycle(job, "notified", lambda: ran.append("second"))
     release.set()
     first.join(10)

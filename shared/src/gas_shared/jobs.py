@@ -19,7 +19,7 @@ from typing import Any
 
 from .messages import JobRequested
 from .messages.envelope import now
-from .runtime.consumer import RetryableError
+from .runtime.consumer import Deferred
 from .runtime.transitions import Outcome, StateTable, Transition, record_time
 from .topology import JOBS_BY_USER_INDEX
 
@@ -27,7 +27,7 @@ PENDING, RUNNING, COMPLETED, FAILED = "PENDING", "RUNNING", "COMPLETED", "FAILED
 FINISHED = (COMPLETED, FAILED)
 # Where a COMPLETED job's results are (the `storage` attribute).
 AVAILABLE, ARCHIVING, ARCHIVED, RESTORING = "AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING"
-CLAIM_SECONDS = 60  # how long a delivery may take to run a once-only effect before another may try
+CLAIM_SECONDS = 30  # how long a delivery may take to run a once-only effect before another may try
 
 
 def _now_iso() -> str:
@@ -185,7 +185,7 @@ class JobStore:
         A short claim is written first, so two deliveries handled at once do not both run it; the mark is
         set after the effect, so a crash in between repeats the effect once the claim runs out (messages
         carry an id fixed by job and cycle, so consumers can tell), and never loses it. While another
-        delivery holds the claim this raises RetryableError: the message comes back and looks again.
+        delivery holds the claim this raises Deferred: the message comes back when the claim has run out.
         """
         job_id, cycle = str(job["job_id"]), int(job.get("cycle", 0))
         if cycle == 0 or int(job.get(mark, 0)) >= cycle:
@@ -207,7 +207,10 @@ class JobStore:
             current = self.get(job_id) or {}
             if not current or is_done(current):
                 return False
-            raise RetryableError(f"{mark} of job {job_id} is under way elsewhere")
+            # Deferred, not retried: a redelivery counts toward the dead-letter limit, and a claim left by
+            # a killed worker must simply run out before the effect is tried again.
+            left = float(current.get(claim, 0)) - time.time()
+            raise Deferred(max(1.0, left + 1.0), f"{mark} of job {job_id} is under way elsewhere")
         try:
             effect()
         except BaseException:
