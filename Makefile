@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-web test-localstack test-chaos test-containers check-deploy clean
+.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-pipeline bench-web test-localstack test-chaos test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -25,6 +25,7 @@ help:
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
 	@echo "make bench-startup    cold/warm start time of make run and idle RSS"
 	@echo "make bench-restore    upgrade to all of a user's 20 archived results downloadable again"
+	@echo "make bench-pipeline   latency, throughput with 1/2/4 annotators, restore time, RSS, through the API"
 	@echo "make bench-web        Locust against the web app: one user with 1,000 jobs (p50/p95, errors)"
 
 # uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
@@ -92,6 +93,9 @@ bench-restore: install
 # Faults under load (kill -9, a 30 s emulator outage, duplicates, poison, rolling restarts): ~6 min.
 test-chaos: install
 	$(BIN)/pytest tests/chaos
+
+bench-pipeline: install
+	$(BIN)/python bench/pipeline.py --latency-jobs 50 --window 60 --restore-jobs 20
 
 bench-web: install
 	$(BIN)/python bench/web_load.py --jobs 1000 --users 20 --duration 60
