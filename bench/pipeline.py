@@ -28,7 +28,7 @@ import requests
 
 from annotator.reference.samples import write_vcf
 from annotator.reference.synthetic import generate
-from gas_shared.devstack import Child, Stack, StackSettings, service_argv
+from gas_shared.devstack import Child, Stack, StackSettings, http_ok, service_argv
 from gas_shared.polling import wait_until
 from gas_shared.topology import SERVICES
 
@@ -189,9 +189,10 @@ def restore(base: str, count: int) -> float:
     return time.monotonic() - began
 
 
-def extra_annotators(stack: Stack, count: int, run_dir: Path) -> list[Child]:
+def extra_annotators(stack: Stack, count: int, run_dir: Path, running: int) -> list[Child]:
+    """`count` more annotator processes beside the `running` extra ones (each its own health port)."""
     started = []
-    for i in range(count):
+    for i in range(running, running + count):
         port = stack.settings.port_base + 20 + i
         child = Child(f"annotator-{i + 2}", service_argv("annotator"), {**stack.env, "GAS_HTTP_PORT": str(port)},
                       run_dir / f"annotator-{i + 2}.log")
@@ -240,9 +241,9 @@ def main() -> int:
         busy: dict[str, float] = {}
         extra: list[Child] = []
         for count in (1, 2, 4):
-            extra += extra_annotators(stack, count - 1 - len(extra), run_dir)
-            wait_until(lambda started=extra: all(c.running for c in started), 30)
-            time.sleep(3)  # the new processes load and start polling
+            extra += extra_annotators(stack, count - 1 - len(extra), run_dir, len(extra))
+            wait_until(lambda started=extra: all(c.running and http_ok(f"http://127.0.0.1:{c.env['GAS_HTTP_PORT']}"
+                                                                       "/readyz") for c in started), 60)
             result = throughput(stack, [stack.services[1], *extra], base, args.window)
             for name, mb in result["busy_rss"].items():
                 busy[name] = max(busy.get(name, 0), mb)
