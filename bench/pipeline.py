@@ -122,12 +122,16 @@ def throughput(stack: Stack, annotators: list[Child], base: str, window: float) 
     api = Api(base, f"throughput-{len(annotators)}@example.org")
     stop = threading.Event()
     submitted: list[str] = []
+    errors: list[str] = []
 
     def submitter() -> None:
         while not stop.is_set():
             backlog = len(submitted) - done_count()
             if backlog < 8 * len(annotators):
-                submitted.append(api.submit_sample())
+                try:
+                    submitted.append(api.submit_sample())
+                except requests.RequestException as e:  # counted, and the load goes on
+                    errors.append(repr(e))
             else:
                 time.sleep(0.05)  # the queue is full enough: let the annotators work it down
 
@@ -138,7 +142,12 @@ def throughput(stack: Stack, annotators: list[Child], base: str, window: float) 
 
     def watcher() -> None:
         while not stop.is_set():
-            for job in api.get("/jobs?limit=100")["jobs"]:
+            try:
+                page = api.get("/jobs?limit=100")["jobs"]
+            except requests.RequestException as e:
+                errors.append(repr(e))
+                continue
+            for job in page:
                 if job["finished"]:
                     finished.add(job["job_id"])
             time.sleep(2)  # a GSI query: moto reads the whole table for it, so not too often
@@ -163,6 +172,7 @@ def throughput(stack: Stack, annotators: list[Child], base: str, window: float) 
     for t in threads:
         t.join()
     return {"annotators": len(annotators), "jobs_per_s": completed / elapsed, "completed": completed,
+            "errors": len(errors),
             "cpu_per_s": cpu, "busy_rss": busy_rss}
 
 
@@ -249,7 +259,8 @@ def main() -> int:
                 busy[name] = max(busy.get(name, 0), mb)
             cpu = ", ".join(f"{k} {v:.2f}" for k, v in result["cpu_per_s"].items())
             rows.append((f"throughput, {count} annotator process{'es' if count > 1 else ''}",
-                         f"{result['jobs_per_s']:.2f} jobs/s ({result['completed']} in {args.window:.0f} s); "
+                         f"{result['jobs_per_s']:.2f} jobs/s ({result['completed']} in {args.window:.0f} s, "
+                         f"{result['errors']} request errors); "
                          f"CPU s/s: {cpu}"))
             print(rows[-1], flush=True)
         stop_all(extra)
