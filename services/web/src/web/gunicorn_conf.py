@@ -10,9 +10,6 @@ workers = _settings.web_workers
 worker_class = "gthread"
 threads = 4
 timeout = 60
-# Idle keep-alive connections outlive a load balancer's (ALB: 60 s), so the balancer, not gunicorn, closes
-# them; otherwise a client can reuse a connection gunicorn has just dropped and see a reset.
-keepalive = 75
 graceful_timeout = 25  # inside Kubernetes' default 30 s termination grace
 control_socket_disable = True  # one fixed socket path per user would collide between stacks; unused
 accesslog = "-"
