@@ -28,6 +28,7 @@ FINISHED = (COMPLETED, FAILED)
 # Where a COMPLETED job's results are (the `storage` attribute).
 AVAILABLE, ARCHIVING, ARCHIVED, RESTORING = "AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING"
 CLAIM_SECONDS = 30  # how long a delivery may take to run a once-only effect before another may try
+CLAIM_RECHECK_SECONDS = 2.0  # how soon a delivery that found the effect claimed looks again
 
 
 def _now_iso() -> str:
@@ -208,9 +209,11 @@ class JobStore:
             if not current or is_done(current):
                 return False
             # Deferred, not retried: a redelivery counts toward the dead-letter limit, and a claim left by
-            # a killed worker must simply run out before the effect is tried again.
+            # a killed worker must run out before the effect is tried again. The holder usually finishes
+            # in milliseconds, so look again soon rather than when the claim would expire.
             left = float(current.get(claim, 0)) - time.time()
-            raise Deferred(max(1.0, left + 1.0), f"{mark} of job {job_id} is under way elsewhere")
+            raise Deferred(min(CLAIM_RECHECK_SECONDS, max(1.0, left + 1.0)),
+                           f"{mark} of job {job_id} is under way elsewhere")
         try:
             effect()
         except BaseException:
