@@ -19,7 +19,7 @@ help:
 	@echo "make unit         unit tests only (no emulator)"
 	@echo "make integration  integration tests against a real AWS emulator (GAS_TEST_BACKEND)"
 	@echo "make test-localstack  the integration tests against LocalStack (testcontainers)"
-	@echo "make test-chaos   faults under load: every job COMPLETED, no effect lost or doubled (~6 min)"
+	@echo "make test-chaos   faults under load: every job COMPLETED, no effect lost or doubled (~4.5 min)"
 	@echo "make test-containers  build the images, docker compose up, a job and an archive/restore through it"
 	@echo "make check-deploy     offline checks: hadolint, the compose spec, kustomize output, KEDA objects"
 	@echo "make schemas      regenerate shared/schemas/ from the message code"
@@ -90,7 +90,7 @@ bench-startup: install
 bench-restore: install
 	$(BIN)/python bench/restore.py --jobs 20 --rounds 3
 
-# Faults under load (kill -9, a 30 s emulator outage, duplicates, poison, rolling restarts): ~6 min.
+# Faults under load (kill -9, a 30 s emulator outage, duplicates, poison, rolling restarts): ~4.5 min.
 test-chaos: install
 	$(BIN)/pytest tests/chaos
 
