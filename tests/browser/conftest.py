@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import random
 import shutil
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gas_shared.devstack import Stack, StackSettings
+from tests.integration.conftest import free_base
 
 CHROMIUM = os.environ.get("GAS_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags chromium keeps dialling Google, which this network refuses.
@@ -28,25 +27,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_base() -> int:
-    for _ in range(50):
-        base = random.randrange(40000, 50000, 20)
-        try:
-            for offset in (*range(5), 9, 10):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free port range")
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not shutil.which(CHROMIUM):
         pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium; `make test` does it where it can)")
     os.environ["GAS_FREE_RETENTION_SECONDS"] = "600"  # long enough to see the countdown, not the archive
-    settings = StackSettings(port_base=_free_base(), prefix=f"b{uuid.uuid4().hex[:8]}",
+    settings = StackSettings(port_base=free_base(), prefix=f"b{uuid.uuid4().hex[:8]}",
                              run_dir=tmp_path_factory.mktemp("stack"))
     running = Stack(settings)
     try:

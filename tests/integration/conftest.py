@@ -45,6 +45,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_base() -> int:
+    """A GAS_PORT_BASE whose ports (web and workers +0..+4, fake Globus +9, moto +10) are all free."""
+    import random
+    for _ in range(50):
+        base = random.randrange(20000, 50000, 20)
+        try:
+            for offset in (*range(5), 9, 10):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no free port range")
+
+
 @dataclass
 class Backend:
     kind: str

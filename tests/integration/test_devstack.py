@@ -1,7 +1,6 @@
 """`make run` (gas run): five healthy services, a clean stop on SIGTERM, and no orphans even after kill -9."""
 
 import os
-import random
 import re
 import signal
 import subprocess
@@ -14,21 +13,7 @@ from gas_shared.devstack import http_ok
 from gas_shared.polling import wait_until
 from gas_shared.topology import SERVICES
 
-from .conftest import free_port
-
-
-def _free_base() -> int:
-    for _ in range(50):
-        base = random.randrange(20000, 40000, 20)
-        try:
-            for offset in (*range(5), 9, 10):
-                import socket
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-    raise RuntimeError("no free port range")
+from .conftest import free_base, free_port
 
 
 def _processes_with(prefix: str) -> list[int]:
@@ -51,7 +36,7 @@ def launch(tmp_path, backend):
     launched = []
 
     def start():
-        base, prefix = _free_base(), f"dev{free_port()}"
+        base, prefix = free_base(), f"dev{free_port()}"
         env = {**os.environ, "GAS_PORT_BASE": str(base), "GAS_PREFIX": prefix, "GAS_RUN_DIR": str(tmp_path)}
         process = subprocess.Popen([sys.executable, "-m", "gas_shared.cli", "run"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
