@@ -7,6 +7,7 @@ import threading
 import time
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
@@ -20,6 +21,7 @@ from gas_shared.users import UserStore
 from .settings import WebSettings
 
 SAMPLE = "sample.vcf"  # a reference bundle may carry a sample VCF made against it (the demo one does)
+SUMMARIES_KEPT = 256  # summaries held in memory per process (each at most a few hundred KB)
 
 
 class _Cached:
@@ -50,6 +52,8 @@ class Backend:
         self.references_bucket = self.names.bucket("references")
         self._references = _Cached(30)
         self._queue_depth = _Cached(3)
+        self._summaries: dict[str, dict[str, Any]] = {}
+        self._summaries_lock = threading.Lock()
 
     @cached_property
     def jobs(self) -> JobStore:
@@ -84,7 +88,7 @@ class Backend:
 
     def download_url(self, bucket: str, key: str, filename: str, *, inline: bool = False) -> str:
         """A short-lived GET URL; the file is saved under `filename` (quoted, so any name is safe)."""
-        disposition = "inline" if inline else f"attachment; filename*=UTF-8''{_rfc5987(filename)}"
+        disposition = "inline" if inline else attachment(filename)
         return str(self.s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": key, "ResponseContentDisposition": disposition},
             ExpiresIn=self.settings.link_seconds))
@@ -99,9 +103,20 @@ class Backend:
             raise
         return str(body.decode("utf-8", "replace"))
 
-    def read_json(self, bucket: str, key: str) -> dict[str, Any] | None:
-        text = self.read_text(bucket, key, limit=16 * 1024 * 1024)
-        return json.loads(text) if text else None
+    def summary(self, key: str) -> dict[str, Any] | None:
+        """A job's summary.json, kept in memory once read: a result key is written once and never changes,
+        and the job page's live panel asks for it every few seconds during the Free countdown."""
+        with self._summaries_lock:
+            if key in self._summaries:
+                return self._summaries[key]
+        text = self.read_text(self.results, key, limit=16 * 1024 * 1024)
+        found = json.loads(text) if text else None
+        if found is not None:
+            with self._summaries_lock:
+                if len(self._summaries) >= SUMMARIES_KEPT:
+                    self._summaries.pop(next(iter(self._summaries)))  # the oldest read goes first
+                self._summaries[key] = found
+        return found
 
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         """Delete every object under a prefix (every page); how many went."""
@@ -114,6 +129,6 @@ class Backend:
         return gone
 
 
-def _rfc5987(name: str) -> str:
-    from urllib.parse import quote
-    return quote(name, safe="")
+def attachment(filename: str) -> str:
+    """A Content-Disposition that saves under `filename`, whatever characters it holds (RFC 5987)."""
+    return f"attachment; filename*=UTF-8''{quote(filename, safe='')}"

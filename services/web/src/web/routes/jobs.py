@@ -15,6 +15,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from werkzeug.wrappers import Response
 
 from ..accounts import User, backend, login_required, session_user
+from ..backend import attachment
 from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
 from ..jobview import RESULT_LABELS, chart_bars, describe, minutes_left
 from ..submissions import SubmissionError, Submissions
@@ -169,7 +170,7 @@ def _panel(user: User, job: dict[str, Any]) -> dict[str, Any]:
     view = view_of(user, job)
     summary = None
     if view["downloadable"] and "summary" in (job.get("results") or {}):
-        summary = backend().read_json(backend().results, job["results"]["summary"])
+        summary = backend().summary(job["results"]["summary"])
     return {"user": user, "job": view, "summary": summary, "action": ActionForm(),
             "bars": chart_bars(summary.get("by_consequence", {})) if summary else [],
             "impact_bars": chart_bars(summary.get("by_impact", {})) if summary else [],
@@ -210,7 +211,7 @@ def variants_tsv(job_id: str) -> Response:
     gas, user = backend(), me()
     job = owned_job(user, job_id)
     key = (job.get("results") or {}).get("summary")
-    summary = gas.read_json(gas.results, key) if key and job.get("storage") == "AVAILABLE" else None
+    summary = gas.summary(key) if key and job.get("storage") == "AVAILABLE" else None
     if summary is None:
         abort(404)
     out = io.StringIO()
@@ -220,7 +221,7 @@ def variants_tsv(job_id: str) -> Response:
         writer.writerow([row.get(c, "") for c in TSV_COLUMNS])
     name = job.get("input_filename", "variants").rsplit(".vcf", 1)[0]
     return Response(out.getvalue(), mimetype="text/tab-separated-values",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}.variants.tsv"})
+                    headers={"Content-Disposition": attachment(f"{name}.variants.tsv")})
 
 
 @blueprint.post("/jobs/<job_id>/delete")
@@ -251,8 +252,3 @@ def resubmit(job_id: str) -> Response:
     except SubmissionError as e:
         flash(e.message, "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-    return quote(name, safe="")
