@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TextIO
 
 import pysam
 import pysam.version
-from pysam.utils import SamtoolsError
 
 from gas_shared.references import Manifest
 
 from .. import __version__
-from ..reference.bundle import FASTA, GFF3
+from ..reference.bundle import FASTA
+from .chain import Chain
 from .countlog import write_count_log
-from .isolation import run_bcftools
-from .summary import GeneIndex, Summary, summarise
+from .summary import Summary
 from .validation import Report, Validator
 
+FLANKS = ".gas-flanks-v1.json"  # the genes' flanks, worked out once per reference bundle
 Progress = Callable[[str, int], None]  # (stage, variants so far)
 
 
@@ -54,9 +57,14 @@ def annotate(
     job_id: str = "-",
     plain: bool = True,
     progress: Progress | None = None,
-    genes: GeneIndex | None = None,
 ) -> Result:
-    """Annotate `source` (named `filename` by its owner) against the bundle in `reference`, into `out`."""
+    """Annotate `source` (named `filename` by its owner) against the bundle in `reference`, into `out`.
+
+    The validator streams its clean copy straight into bcftools csq, so checking, annotating, counting and
+    compressing all run at once. That bets on the usual case, a file bcftools norm would not change; the first
+    record that norm would change (several ALTs, an indel to left-align) loses the bet, and the file goes
+    through norm and csq again from the clean copy once it has been checked.
+    """
     manifest = Manifest.read(reference) if (reference / "manifest.json").exists() else None
     reference_id = manifest.id if manifest else reference.name
     out.mkdir(parents=True, exist_ok=True)
@@ -71,25 +79,34 @@ def annotate(
             "GAS_job": job_id,
             "GAS_input": json.dumps(filename),
         }
-        clean, normalised = work / "clean.vcf", work / "norm.bcf"
-        with pysam.FastaFile(str(reference / FASTA)) as fasta:
-            report = Validator(fasta, provenance, lambda n: report_progress("validating", n)).run(
-                source, filename, clean
-            )
-        report_progress("annotating", report.records_out)
+        clean, counts = work / "clean.vcf", work / "counts.json"
         staged = work / f"{stem}.annot.vcf.gz"
-        _bcftools("norm", "-f", str(reference / FASTA), "-m", "-any", "-c", "e",
-                  "-Ou", "-o", str(normalised), str(clean))
-        _bcftools("csq", "-f", str(reference / FASTA), "-g", str(reference / GFF3), "-l",
-                  "-Oz", "--write-index=tbi", "-o", str(staged), str(normalised))
-        annotated = out / staged.name
-        staged.rename(annotated)  # only a finished result reaches `out`
-        Path(f"{staged}.tbi").rename(f"{annotated}.tbi")
-    report_progress("summarising", report.records_out)
-    files = {"vcf": annotated, "index": Path(f"{annotated}.tbi")}
-    if plain:
-        files["plain_vcf"] = out / f"{stem}.annot.vcf"
-    summary = summarise(annotated, genes or GeneIndex.from_gff3(reference / GFF3), files.get("plain_vcf"))
+        staged_plain = work / f"{stem}.annot.vcf" if plain else None
+        flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
+        chain = Chain(reference, work, staged, staged_plain, counts, flanks=flanks)
+        with clean.open("w") as copy, pysam.FastaFile(str(reference / FASTA)) as fasta:
+            sink = _Sink(copy, chain)
+            try:
+                report = Validator(fasta, provenance, lambda n: report_progress("annotating", n)).run(
+                    source, filename, sink
+                )
+            except BaseException:
+                chain.abort()
+                raise
+        if report.needs_norm:
+            report_progress("normalising", report.records_out)
+            chain = Chain(reference, work, staged, staged_plain, counts, flanks=flanks, source=clean, normalise=True)
+        chain.finish()
+        pysam.tabix_index(str(staged), preset="vcf", force=True)
+        report_progress("summarising", report.records_out)
+        files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
+        if staged_plain:
+            files["plain_vcf"] = out / staged_plain.name
+        summary = _summary(json.loads(counts.read_text()))
+        staged.rename(files["vcf"])  # only finished results reach `out`
+        Path(f"{staged}.tbi").rename(files["index"])
+        if staged_plain:
+            staged_plain.rename(files["plain_vcf"])
     files["log"] = out / f"{stem}.vcf.count.log"
     write_count_log(files["log"], filename=filename, reference_id=reference_id, job_id=job_id,
                     report=report, summary=summary)
@@ -103,10 +120,24 @@ def annotate(
     return Result(files, report, summary)
 
 
-def _bcftools(command: str, *args: str) -> None:
-    """Run bcftools in a child (pysam links bcftools in; nothing is installed system-wide)."""
-    try:
-        run_bcftools(command, *args)
-    except SamtoolsError as e:
-        # Validation caught what users can get wrong; what is left is ours, and says so.
-        raise RuntimeError(f"bcftools {command} failed: {e}") from e
+class _Sink:
+    """The validator's output: the clean copy on disk, and while the bet holds, the chain's input too."""
+
+    def __init__(self, copy: TextIO, chain: Chain):
+        self._copy = copy
+        self._chain: Chain | None = chain
+
+    def write(self, text: str) -> None:
+        self._copy.write(text)
+        if self._chain and self._chain.stdin:
+            self._chain.stdin.write(text.encode())  # if csq stopped, Chain.finish says why
+
+    def normalise(self) -> None:
+        if self._chain:
+            self._chain.abort()
+            self._chain = None
+
+
+def _summary(counts: dict[str, Any]) -> Summary:
+    return Summary(counts["variants"], Counter(counts["by_region"]), Counter(counts["by_consequence"]),
+                   Counter(counts["by_impact"]), Counter(counts["genes"]), counts["first"])

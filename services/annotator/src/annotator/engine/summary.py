@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import gzip
-from collections import Counter
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, partial
+from itertools import compress, groupby, islice, repeat
+from operator import itemgetter, not_
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,7 @@ class GeneIndex:
 
     starts: dict[str, list[int]] = field(default_factory=dict)
     genes: dict[str, list[tuple[int, int, str, str]]] = field(default_factory=dict)
+    _lengths: dict[str, int] = field(default_factory=dict)  # each contig's longest gene
 
     @classmethod
     def from_gff3(cls, path: Path) -> GeneIndex:
@@ -52,17 +58,85 @@ class GeneIndex:
         return index
 
     def flank(self, contig: str, pos: int) -> tuple[str, str] | None:
-        """('upstream'|'downstream', gene name) for the nearest gene within FLANK bases, else None."""
+        """('upstream'|'downstream', gene name) for the nearest gene within FLANK bases (not overlapping `pos`),
+        the first by start on a tie; None when there is none."""
         genes = self.genes.get(contig, [])
-        i = bisect.bisect_left(self.starts.get(contig, []), pos)
+        longest = self._longest(contig)
+        low = bisect.bisect_left(self.starts.get(contig, []), pos - FLANK - longest)
+        high = bisect.bisect_right(self.starts.get(contig, []), pos + FLANK)
         best: tuple[int, str, str] | None = None
-        for start, end, strand, name in genes[max(0, i - 2): i + 1]:  # neighbours by start: enough between genes
+        for start, end, strand, name in genes[low:high]:
             distance = start - pos if pos < start else pos - end if pos > end else 0
             if 0 < distance <= FLANK and (best is None or distance < best[0]):
                 before = pos < start
                 side = "upstream" if before == (strand == "+") else "downstream"
                 best = (distance, side, name)
         return (best[1], best[2]) if best else None
+
+    def _longest(self, contig: str) -> int:
+        if contig not in self._lengths:
+            self._lengths[contig] = max((end - start for start, end, _, _ in self.genes.get(contig, [])), default=0)
+        return self._lengths[contig]
+
+
+class Flanks:
+    """GeneIndex.flank for many positions at once, at the speed of a bisect.
+
+    Along a contig the answer changes only where a gene's flank begins or ends, where a gene begins or
+    ends, and half-way between a gene's end and a later gene's start (where the nearer gene changes). So
+    each contig is cut at those points, each piece is labelled once, and a position's label is its piece's.
+    """
+
+    def __init__(self, genes: GeneIndex):
+        self._breaks: dict[str, list[int]] = {}
+        self._labels: dict[str, list[tuple[str, str] | None]] = {}
+        for contig, spans in genes.genes.items():
+            points = {1}
+            for start, end, _, _ in spans:
+                points |= {start - FLANK, start, end + 1, end + FLANK + 1}
+            ends = sorted(end for _, end, _, _ in spans)
+            for start, _, _, _ in spans:
+                for end in ends[bisect.bisect_left(ends, start - 2 * FLANK): bisect.bisect_left(ends, start)]:
+                    twice = end + start  # nearer to `end` while 2p < twice, a tie at 2p == twice
+                    points |= {(twice + 1) // 2, twice // 2 + 1}
+            breaks = sorted(p for p in points if p >= 1)
+            self._breaks[contig] = breaks
+            self._labels[contig] = [genes.flank(contig, p) for p in breaks]
+
+    @classmethod
+    def cached(cls, gff3: Path, cache: Path | None) -> Flanks:
+        """From `cache` when it is newer than `gff3`; else made from the GFF3 and kept in `cache` if it can be."""
+        if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
+            flanks = cls(GeneIndex())
+            data = json.loads(cache.read_text())
+            flanks._breaks = data["breaks"]
+            flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
+            return flanks
+        flanks = cls(GeneIndex.from_gff3(gff3))
+        if cache:
+            with contextlib.suppress(OSError):  # a read-only bundle: made again next time
+                partial_cache = cache.with_name(f"{cache.name}.{os.getpid()}")
+                partial_cache.write_text(json.dumps({"breaks": flanks._breaks, "labels": flanks._labels}))
+                partial_cache.replace(cache)
+        return flanks
+
+    def label(self, contig: str, pos: int) -> tuple[str, str] | None:
+        """GeneIndex.flank(contig, pos)."""
+        breaks = self._breaks.get(contig)
+        piece = bisect.bisect_right(breaks, pos) if breaks else 0
+        return self._labels[contig][piece - 1] if piece else None
+
+    def count(self, contig: str, positions: Iterable[int]) -> Counter[tuple[str, str] | None]:
+        """How many of `positions` (on `contig`) get each label."""
+        breaks = self._breaks.get(contig)
+        if not breaks:
+            return Counter({None: sum(1 for _ in positions)})
+        labels = self._labels[contig]
+        pieces = Counter(map(partial(bisect.bisect_right, breaks), positions))
+        found: Counter[tuple[str, str] | None] = Counter()
+        for piece, n in pieces.items():
+            found[labels[piece - 1] if piece else None] += n
+        return found
 
 
 def _terms(bcsq: tuple[str, ...]) -> list[tuple[str, str, str]]:
@@ -112,58 +186,120 @@ class Summary:
         }
 
 
-def _count(counts: dict[str, int], key: str) -> None:
-    counts[key] = counts.get(key, 0) + 1
+class Summariser:
+    """Counts csq's output a block of whole lines at a time.
 
-
-def summarise(annotated: Path, genes: GeneIndex, plain: Path | None = None) -> Summary:
-    """One streaming pass over the annotated VCF's text, writing the plain copy on the way if asked.
-
-    This is the hot loop of a job after validation (a million records a minute's worth of Python), so it
-    counts in plain dicts rather than Counter.update, which costs more than the counting.
+    A Python statement per record would cost more than bcftools csq itself, so a block is cut into columns
+    by str.split and slicing; records with one consequence entry are counted by that consequence and by
+    gene (Counter, in C), records without any by the Flanks piece their position falls in (bisect, in C), and
+    each distinct consequence and piece is looked at once. Only records with several entries (several
+    transcripts) take a Python statement each.
     """
-    by_region: dict[str, int] = {}
-    by_term: dict[str, int] = {}
-    by_impact: dict[str, int] = {}
-    by_gene: dict[str, int] = {}
-    first: list[dict[str, Any]] = []
-    variants = 0
-    with gzip.open(annotated, "rt", newline="\n") as vcf, \
-            (plain.open("w") if plain else contextlib.nullcontext()) as copy:
-        for line in vcf:
-            if copy:
-                copy.write(line)
-            if line[0] == "#":
-                continue
-            chrom, pos_text, _id, ref, alt, _qual, _filter, info = line.split("\t", 8)[:8]
-            variants += 1
-            at = info.find("BCSQ=")
-            if at < 0 or (at > 0 and info[at - 1] != ";"):
-                pos = int(pos_text)
-                found = genes.flank(chrom, pos)
+
+    def __init__(self, flanks: Flanks, columns: int = 8):
+        self._flanks = flanks
+        self._columns = columns
+        self._consequences: Counter[str] = Counter()  # of records with one BCSQ entry
+        self._sets: Counter[frozenset[str]] = Counter()  # the consequence terms of records with several
+        self._genes_hit: Counter[str] = Counter()
+        self._flanked: Counter[tuple[str, str] | None] = Counter()
+        self.variants = 0
+        self.first: list[dict[str, Any]] = []
+
+    def feed(self, text: str) -> None:
+        """Whole record lines (no header lines), each ending in a newline."""
+        chroms, pos_texts, refs, alts, infos = self._split(text)
+        self.variants += len(chroms)
+        parts = list(map(str.partition, infos, repeat("BCSQ=")))
+        bcsqs = list(map(itemgetter(2), parts))
+        keys_before = filter(None, compress(map(itemgetter(0), parts), map(itemgetter(1), parts)))
+        if ";" in "".join(bcsqs) or not set(map(itemgetter(-1), keys_before)) <= {";"}:
+            bcsqs = list(map(_bcsq, infos))  # BCSQ before other keys, or a key ending in BCSQ: look closely
+        if len(self.first) < FIRST_VARIANTS:
+            records = zip(chroms, pos_texts, refs, alts, bcsqs, strict=True)
+            self._first(list(islice(records, FIRST_VARIANTS - len(self.first))))
+        annotated = list(filter(None, bcsqs))
+        single = [b for b in annotated if "," not in b] if "," in "".join(annotated) else annotated
+        # One entry (one transcript): its consequence and its gene are all the counts need, counted apart.
+        head = list(map(str.partition, single, repeat("|")))
+        self._consequences.update(map(itemgetter(0), head))
+        self._genes_hit.update(map(itemgetter(0), map(str.partition, map(itemgetter(2), head), repeat("|"))))
+        if len(single) < len(annotated):
+            for entries in (b for b in annotated if "," in b):
+                terms = _terms(tuple(entries.split(",")))
+                self._sets[frozenset(t for t, _, _ in terms)] += 1
+                self._genes_hit.update({g for _, g, _ in terms})
+        bare = list(map(not_, bcsqs))
+        bare_chroms, bare_pos = list(compress(chroms, bare)), list(compress(pos_texts, bare))
+        start = 0
+        for chrom, run in groupby(bare_chroms):
+            end = start + len(list(run))
+            self._flanked.update(self._flanks.count(chrom, map(int, bare_pos[start:end])))
+            start = end
+
+    def _split(self, text: str) -> tuple[list[str], ...]:
+        """CHROM, POS, REF, ALT and INFO of every record of a block."""
+        if self._columns <= 12:  # slicing one flat split is quickest while there are few columns to cut
+            fields = text.replace("\n", "\t").split("\t")
+            fields.pop()
+            c = self._columns
+            if len(fields) != c * text.count("\n"):
+                raise ValueError("bcftools csq wrote a record with the wrong number of columns")
+            return fields[0::c], fields[1::c], fields[3::c], fields[4::c], fields[7::c]
+        rows = [row.split("\t", 8) for row in text.split("\n")[:-1]]
+        return tuple(list(map(itemgetter(i), rows)) for i in (0, 1, 3, 4, 7))
+
+    def _first(self, records: list[tuple[str, ...]]) -> None:
+        for chrom, pos_text, ref, alt, bcsq in records:
+            pos = int(pos_text)
+            if not bcsq:
+                found = self._flanks.label(chrom, pos)
                 where, gene = found if found else ("intergenic", "")
-                _count(by_region, where)
-                _count(by_term, where)
-                _count(by_impact, "MODIFIER")
-                if len(first) < FIRST_VARIANTS:
-                    first.append({"chrom": chrom, "pos": pos, "ref": ref, "alt": alt, "consequence": where,
-                                  "gene": gene, "impact": "MODIFIER", "protein": ""})
+                self.first.append({"chrom": chrom, "pos": pos, "ref": ref, "alt": alt, "consequence": where,
+                                   "gene": gene, "impact": "MODIFIER", "protein": ""})
                 continue
-            terms = _terms(tuple(info[at + 5:].split(";", 1)[0].rstrip().split(",")))
+            terms = _terms(tuple(bcsq.split(",")))
             names = {t for t, _, _ in terms}
-            where = region(names)
-            _count(by_region, where)
+            top = min(terms, key=lambda t: IMPACT_ORDER.index(IMPACT.get(t[0], "MODIFIER")), default=None)
+            self.first.append({
+                "chrom": chrom, "pos": pos, "ref": ref, "alt": alt,
+                "consequence": top[0] if top else region(names), "gene": next((g for _, g, _ in terms if g), ""),
+                "impact": _worst(names), "protein": top[2] if top else "",
+            })
+
+    def result(self) -> Summary:
+        by_region: dict[str, int] = defaultdict(int)
+        by_term: dict[str, int] = defaultdict(int)
+        by_impact: dict[str, int] = defaultdict(int)
+        for consequence, n in self._consequences.items():
+            self._sets[frozenset(t for t, _, _ in _terms((consequence,)))] += n
+        for names, n in self._sets.items():
+            where, worst = _classes(names)
+            by_region[where] += n
             for t in names:
-                _count(by_term, t)
-            worst = min((IMPACT.get(t, "MODIFIER") for t in names), key=IMPACT_ORDER.index, default="MODIFIER")
-            _count(by_impact, worst)
-            for g in {g for _, g, _ in terms if g}:
-                _count(by_gene, g)
-            if len(first) < FIRST_VARIANTS:
-                top = min(terms, key=lambda t: IMPACT_ORDER.index(IMPACT.get(t[0], "MODIFIER")), default=None)
-                first.append({
-                    "chrom": chrom, "pos": int(pos_text), "ref": ref, "alt": alt,
-                    "consequence": top[0] if top else where, "gene": next((g for _, g, _ in terms if g), ""),
-                    "impact": worst, "protein": top[2] if top else "",
-                })
-    return Summary(variants, Counter(by_region), Counter(by_term), Counter(by_impact), Counter(by_gene), first)
+                by_term[t] += n
+            by_impact[worst] += n
+        by_gene = Counter({g: n for g, n in self._genes_hit.items() if g})
+        for label, n in self._flanked.items():
+            where = label[0] if label else "intergenic"
+            by_region[where] += n
+            by_term[where] += n
+            by_impact["MODIFIER"] += n
+        return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene, self.first)
+
+
+def _bcsq(info: str) -> str:
+    """The BCSQ value of an INFO column, or ''."""
+    for item in info.split(";"):
+        if item.startswith("BCSQ="):
+            return item[5:]
+    return ""
+
+
+@cache
+def _classes(names: frozenset[str]) -> tuple[str, str]:
+    return region(set(names)), _worst(set(names))
+
+
+def _worst(names: set[str]) -> str:
+    return min((IMPACT.get(t, "MODIFIER") for t in names), key=IMPACT_ORDER.index, default="MODIFIER")

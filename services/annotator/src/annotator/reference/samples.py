@@ -1,4 +1,4 @@
-"""Sample VCFs against the synthetic reference: sorted SNVs and short indels, deterministic by seed."""
+"""Sample VCFs against the synthetic reference: sorted SNVs and short left-aligned indels, deterministic by seed."""
 
 from __future__ import annotations
 
@@ -30,17 +30,30 @@ def records(genome: Genome, count: int, seed: int = 7, indel_share: float = 0.1)
                 ref = seq[pos - 1]
                 roll = rng.random()
                 if roll < indel_share / 2:
-                    alt = ref + "".join(rng.choice(BASES) for _ in range(rng.randint(1, 3)))
-                elif roll < indel_share:
-                    length = rng.randint(1, 3)
+                    alt = ref + _inserted(rng, ref, rng.randint(1, 3))
+                elif roll < indel_share and (length := _deletable(seq, pos, rng.randint(1, 3))):
                     ref, alt = seq[pos - 1: pos + length], seq[pos - 1]
                 else:
                     alt = rng.choice([b for b in BASES if b != ref])
                 while (ref, alt) in used:  # fall back to a longer insertion, of which there are plenty
                     ref = seq[pos - 1]
-                    alt = ref + "".join(rng.choice(BASES) for _ in range(rng.randint(2, 6)))
+                    alt = ref + _inserted(rng, ref, rng.randint(2, 6))
                 used.add((ref, alt))
                 yield f"{contig}\t{pos}\t.\t{ref}\t{alt}\t50\tPASS\t.\n"
+
+
+def _inserted(rng: random.Random, anchor: str, length: int) -> str:
+    """Inserted bases that do not end in the anchor base, so the insertion is left-aligned as callers
+    write them (bcftools call, GATK): it could not move left."""
+    bases = [rng.choice(BASES) for _ in range(length)]
+    bases[-1] = rng.choice([b for b in BASES if b != anchor])
+    return "".join(bases)
+
+
+def _deletable(seq: str, pos: int, length: int) -> int:
+    """The longest deletion of up to `length` bases after `pos` that is left-aligned (its last deleted base
+    differs from the anchor at `pos`), or 0."""
+    return next((n for n in range(length, 0, -1) if seq[pos - 1 + n] != seq[pos - 1]), 0)
 
 
 def write_vcf(genome: Genome, path: Path, count: int, seed: int = 7) -> Path:

@@ -1,0 +1,72 @@
+"""Chain: [bcftools norm |] bcftools csq | tee (store, copy and count), as child processes joined by pipes,
+like a shell pipeline. Every stage runs at once, each on a core of its own when there is one.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+from ..reference.bundle import FASTA, GFF3
+from .spooler import Spooler
+
+PIPE_BYTES = 1 << 20  # a stage that falls behind for a moment does not stop the one before it (Linux's maximum)
+TOOL = [sys.executable, "-m", "annotator.engine.bcftools"]
+TEE = [sys.executable, "-m", "annotator.engine.tee"]
+
+
+class Chain:
+    """Reads VCF text on `stdin` (a pipe to write to) or from `source`; writes `staged` (bgzipped), `plain`
+    (if asked) and `counts` (JSON, from the tee). `flanks` caches what the tee makes of the genes."""
+
+    def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
+                 flanks: Path, source: Path | None = None, normalise: bool = False):
+        fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
+        stages: list[tuple[str, list[str]]] = []
+        first = str(source) if source else "-"
+        if normalise:
+            stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e", "-Ou", "-o", "-",
+                                             first]))
+            first = "-"
+        stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "-Oz", "-o", "-", first]))
+        stages.append(("counting", [*TEE, "--bgzf", str(staged), "--gff3", gff3, "--flanks", str(flanks),
+                                    "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
+        self._work = work
+        self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+        upstream: IO[bytes] | int | None = subprocess.DEVNULL if source else subprocess.PIPE
+        for i, (name, argv) in enumerate(stages):
+            errors = work / f"stage-{i}.err"
+            with errors.open("wb") as err:
+                last = i == len(stages) - 1
+                process = subprocess.Popen(argv, stdin=upstream, stdout=None if last else subprocess.PIPE,
+                                           stderr=err, pipesize=PIPE_BYTES)
+            if i and isinstance(upstream, io.IOBase):
+                upstream.close()  # the child has it now; EOF and broken pipes must reach the right process
+            upstream = process.stdout
+            self._processes.append((name, process, errors))
+        first_stdin = self._processes[0][1].stdin
+        self.stdin = Spooler(first_stdin) if first_stdin else None
+
+    def finish(self) -> None:
+        """Waits for every stage; RuntimeError naming the first that failed, with what it said."""
+        if self.stdin:
+            self.stdin.close()  # a write that failed means the stage stopped; its own exit code says why
+        failed = None
+        for name, process, errors in self._processes:
+            if process.wait() != 0 and failed is None:
+                failed = f"{name} failed (exit {process.returncode}): {errors.read_text(errors='replace')[-500:]}"
+        if failed:
+            raise RuntimeError(failed)
+
+    def abort(self) -> None:
+        """Stops every stage at once (bad input, or a run that must start again with norm)."""
+        for _, process, _ in self._processes:
+            process.kill()
+        if self.stdin:
+            self.stdin.close()
+            self.stdin = None
+        for _, process, _ in self._processes:
+            process.wait()
