@@ -1,5 +1,5 @@
-"""Chain: [bcftools norm |] bcftools csq | tee (store, copy and count), as child processes joined by pipes,
-like a shell pipeline. Every stage runs at once, each on a core of its own when there is one.
+"""Chain: [bcftools norm |] bcftools csq | tee (copy and count), as child processes joined by pipes, like a
+shell pipeline. Every stage runs at once, each on a core of its own when there is one.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ TEE = [sys.executable, "-m", "annotator.engine.tee"]
 
 
 class Chain:
-    """Reads VCF text on `stdin` (a pipe to write to) or from `source`; writes `staged` (bgzipped), `plain`
-    (if asked) and `counts` (JSON, from the tee). `flanks` caches what the tee makes of the genes."""
+    """Reads VCF text on `stdin` (a pipe to write to) or from `source`; writes `staged` (bgzipped, with its
+    .tbi), `plain` (if asked) and `counts` (JSON, from the tee). `flanks` caches what the tee makes of the
+    genes."""
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
                  flanks: Path, source: Path | None = None, normalise: bool = False):
@@ -31,8 +32,11 @@ class Chain:
             stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e", "-Ou", "-o", "-",
                                              first]))
             first = "-"
-        stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "-Oz", "-o", "-", first]))
-        stages.append(("counting", [*TEE, "--bgzf", str(staged), "--gff3", gff3, "--flanks", str(flanks),
+        # csq compresses (in a thread of its own) and indexes its output as it writes it; the tee reads the
+        # file as it grows, and csq's stdout, which carries nothing, tells it by closing when csq is done.
+        stages.append(("bcftools csq", [*TOOL, "csq", "--threads", "1", "-f", fasta, "-g", gff3, "-l", "-Oz",
+                                        "--write-index=tbi", "-o", str(staged), first]))
+        stages.append(("counting", [*TEE, "--follow", str(staged), "--gff3", gff3, "--flanks", str(flanks),
                                     "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
         self._work = work
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []

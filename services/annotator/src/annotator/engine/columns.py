@@ -118,8 +118,8 @@ def cut(data: bytes, columns: int) -> Columns | None:
     if ref_len.min() < 1 or alt_len.min() < 1:
         return None
     ref, alt = Field.of(a, t[:, 2] + 1, ref_len), Field.of(a, t[:, 3] + 1, alt_len)
-    pos = _whole_numbers(a, t[:, 0] + 1, t[:, 1] - t[:, 0] - 1)
-    runs = _runs(data, a, starts, t[:, 0] - starts)
+    pos = whole_numbers(a, t[:, 0] + 1, t[:, 1] - t[:, 0] - 1)
+    runs = contig_runs(data, a, starts, t[:, 0] - starts)
     if pos is None or runs is None or not BASE[ref.flat].all() or not ALLELE[alt.flat].all():
         return None
     commas = np.zeros(n, dtype=bool)
@@ -127,7 +127,8 @@ def cut(data: bytes, columns: int) -> Columns | None:
     return Columns(data, pos, ref, alt, runs, commas)
 
 
-def _whole_numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints | None:
+def whole_numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints | None:
+    """The numbers written in the fields [start, start + length), or None unless each is all digits and >= 1."""
     if length.min() < 1 or length.max() > MAX_POS_DIGITS:
         return None
     value = np.zeros(len(start), dtype=np.int64)
@@ -140,8 +141,10 @@ def _whole_numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints | No
     return value if value.min() >= 1 else None
 
 
-def _runs(data: bytes, a: NDArray[np.uint8], starts: Ints, lengths: Ints) -> list[tuple[str, int, int]] | None:
-    """(CHROM, first, end) for each run of lines with the same CHROM."""
+def contig_runs(data: bytes, a: NDArray[np.uint8], starts: Ints, lengths: Ints) -> list[tuple[str, int, int]] | None:
+    """(CHROM, first, end) for each run of lines with the same CHROM (the bytes [starts, starts + lengths))."""
+    if not len(starts):
+        return []
     if lengths.max() > MAX_CHROM_BYTES:
         return None
     same = lengths[1:] == lengths[:-1]
@@ -153,3 +156,15 @@ def _runs(data: bytes, a: NDArray[np.uint8], starts: Ints, lengths: Ints) -> lis
         return [(data[starts[s]: starts[s] + lengths[s]].decode(), s, e) for s, e in pairwise(bounds)]
     except UnicodeDecodeError:
         return None
+
+
+def counts(a: NDArray[np.uint8], start: Ints, length: Ints) -> dict[str, int]:
+    """How many times each distinct string appears among the fields [start, start + length)."""
+    if not len(start):
+        return {}
+    width = max(1, int(length.max()))
+    columns = np.arange(width)
+    grid = np.where(columns < length[:, None], a[np.minimum(start[:, None] + columns, len(a) - 1)], 0)
+    keys = np.ascontiguousarray(grid.astype(np.uint8)).view(f"S{width}").ravel()  # trailing NULs drop off
+    distinct, n = np.unique(keys, return_counts=True)
+    return {key.decode(): int(count) for key, count in zip(distinct.tolist(), n.tolist(), strict=True)}

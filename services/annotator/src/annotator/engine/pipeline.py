@@ -97,7 +97,6 @@ def annotate(
             report_progress("normalising", report.records_out)
             chain = Chain(reference, work, staged, staged_plain, counts, flanks=flanks, source=clean, normalise=True)
         chain.finish()
-        pysam.tabix_index(str(staged), preset="vcf", force=True)
         report_progress("summarising", report.records_out)
         files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
         if staged_plain:

@@ -7,13 +7,15 @@ import contextlib
 import json
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, partial
-from itertools import compress, groupby, islice, repeat
-from operator import itemgetter, not_
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .columns import COMMA, NEWLINE, TAB, Ints, contig_runs, counts, whole_numbers
 
 # bcftools csq consequence terms by impact (the VEP/Ensembl scale).
 IMPACT = {
@@ -29,6 +31,7 @@ SPLICE = {"splice_donor", "splice_acceptor", "splice_region"}
 UTR = {"5_prime_utr", "3_prime_utr"}
 FLANK = 5000  # up/downstream: within this many bases of a gene, as Ensembl counts it
 FIRST_VARIANTS = 500
+KEY, EQUALS, PIPE, SEMICOLON = b"BCSQ", ord("="), ord("|"), ord(";")
 
 
 @dataclass
@@ -126,16 +129,16 @@ class Flanks:
         piece = bisect.bisect_right(breaks, pos) if breaks else 0
         return self._labels[contig][piece - 1] if piece else None
 
-    def count(self, contig: str, positions: Iterable[int]) -> Counter[tuple[str, str] | None]:
+    def count(self, contig: str, positions: Ints) -> Counter[tuple[str, str] | None]:
         """How many of `positions` (on `contig`) get each label."""
         breaks = self._breaks.get(contig)
         if not breaks:
-            return Counter({None: sum(1 for _ in positions)})
+            return Counter({None: len(positions)})
         labels = self._labels[contig]
-        pieces = Counter(map(partial(bisect.bisect_right, breaks), positions))
+        pieces, n = np.unique(np.searchsorted(np.asarray(breaks), positions, side="right"), return_counts=True)
         found: Counter[tuple[str, str] | None] = Counter()
-        for piece, n in pieces.items():
-            found[labels[piece - 1] if piece else None] += n
+        for piece, count in zip(pieces.tolist(), n.tolist(), strict=True):
+            found[labels[piece - 1] if piece else None] += count
         return found
 
 
@@ -189,11 +192,10 @@ class Summary:
 class Summariser:
     """Counts csq's output a block of whole lines at a time.
 
-    A Python statement per record would cost more than bcftools csq itself, so a block is cut into columns
-    by str.split and slicing; records with one consequence entry are counted by that consequence and by
-    gene (Counter, in C), records without any by the Flanks piece their position falls in (bisect, in C), and
-    each distinct consequence and piece is looked at once. Only records with several entries (several
-    transcripts) take a Python statement each.
+    A Python statement per record would cost more than bcftools csq itself, so numpy finds each record's
+    BCSQ value, and the consequence and gene of its first entry; records with one entry are counted by
+    distinct consequence and gene (np.unique), records without BCSQ by the Flanks piece their position falls
+    in (np.searchsorted); only records with several entries (several transcripts) are read one by one.
     """
 
     def __init__(self, flanks: Flanks, columns: int = 8):
@@ -206,52 +208,44 @@ class Summariser:
         self.variants = 0
         self.first: list[dict[str, Any]] = []
 
-    def feed(self, text: str) -> None:
+    def feed(self, data: bytes) -> None:
         """Whole record lines (no header lines), each ending in a newline."""
-        chroms, pos_texts, refs, alts, infos = self._split(text)
-        self.variants += len(chroms)
-        parts = list(map(str.partition, infos, repeat("BCSQ=")))
-        bcsqs = list(map(itemgetter(2), parts))
-        keys_before = filter(None, compress(map(itemgetter(0), parts), map(itemgetter(1), parts)))
-        if ";" in "".join(bcsqs) or not set(map(itemgetter(-1), keys_before)) <= {";"}:
-            bcsqs = list(map(_bcsq, infos))  # BCSQ before other keys, or a key ending in BCSQ: look closely
+        a = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(a == NEWLINE)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        tabs = np.flatnonzero(a == TAB)
+        if len(tabs) != len(ends) * (self._columns - 1):
+            raise ValueError("bcftools csq wrote a record with the wrong number of columns")
+        t = tabs.reshape(len(ends), self._columns - 1)
+        self.variants += len(ends)
         if len(self.first) < FIRST_VARIANTS:
-            records = zip(chroms, pos_texts, refs, alts, bcsqs, strict=True)
-            self._first(list(islice(records, FIRST_VARIANTS - len(self.first))))
-        annotated = list(filter(None, bcsqs))
-        single = [b for b in annotated if "," not in b] if "," in "".join(annotated) else annotated
-        # One entry (one transcript): its consequence and its gene are all the counts need, counted apart.
-        head = list(map(str.partition, single, repeat("|")))
-        self._consequences.update(map(itemgetter(0), head))
-        self._genes_hit.update(map(itemgetter(0), map(str.partition, map(itemgetter(2), head), repeat("|"))))
-        if len(single) < len(annotated):
-            for entries in (b for b in annotated if "," in b):
-                terms = _terms(tuple(entries.split(",")))
-                self._sets[frozenset(t for t, _, _ in terms)] += 1
-                self._genes_hit.update({g for _, g, _ in terms})
-        bare = list(map(not_, bcsqs))
-        bare_chroms, bare_pos = list(compress(chroms, bare)), list(compress(pos_texts, bare))
-        start = 0
-        for chrom, run in groupby(bare_chroms):
-            end = start + len(list(run))
-            self._flanked.update(self._flanks.count(chrom, map(int, bare_pos[start:end])))
-            start = end
+            self._first(data, starts[: FIRST_VARIANTS - len(self.first)], ends)
+        record, value, value_end = _bcsq_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
+        pipes = np.append(np.flatnonzero(a == PIPE), len(a))
+        commas = np.append(np.flatnonzero(a == COMMA), len(a))
+        first_pipe = np.searchsorted(pipes, value)
+        term_end = pipes[first_pipe]
+        gene_end = np.minimum(pipes[np.minimum(first_pipe + 1, len(pipes) - 1)], value_end)
+        one = (commas[np.searchsorted(commas, value)] >= value_end) & (term_end < value_end)
+        self._consequences.update(counts(a, value[one], term_end[one] - value[one]))
+        self._genes_hit.update(counts(a, term_end[one] + 1, gene_end[one] - term_end[one] - 1))
+        for start, end in zip(value[~one].tolist(), value_end[~one].tolist(), strict=True):  # several entries
+            terms = _terms(tuple(data[start:end].decode().split(",")))
+            self._sets[frozenset(t for t, _, _ in terms)] += 1
+            self._genes_hit.update({g for _, g, _ in terms})
+        bare = np.ones(len(ends), dtype=bool)
+        bare[record] = False
+        positions = whole_numbers(a, t[bare, 0] + 1, t[bare, 1] - t[bare, 0] - 1)
+        contigs = contig_runs(data, a, starts[bare], t[bare, 0] - starts[bare])
+        if positions is None or contigs is None:
+            raise ValueError("bcftools csq wrote a record without a CHROM or POS")
+        for chrom, first, end in contigs:
+            self._flanked.update(self._flanks.count(chrom, positions[first:end]))
 
-    def _split(self, text: str) -> tuple[list[str], ...]:
-        """CHROM, POS, REF, ALT and INFO of every record of a block."""
-        if self._columns <= 12:  # slicing one flat split is quickest while there are few columns to cut
-            fields = text.replace("\n", "\t").split("\t")
-            fields.pop()
-            c = self._columns
-            if len(fields) != c * text.count("\n"):
-                raise ValueError("bcftools csq wrote a record with the wrong number of columns")
-            return fields[0::c], fields[1::c], fields[3::c], fields[4::c], fields[7::c]
-        rows = [row.split("\t", 8) for row in text.split("\n")[:-1]]
-        return tuple(list(map(itemgetter(i), rows)) for i in (0, 1, 3, 4, 7))
-
-    def _first(self, records: list[tuple[str, ...]]) -> None:
-        for chrom, pos_text, ref, alt, bcsq in records:
-            pos = int(pos_text)
+    def _first(self, data: bytes, starts: Ints, ends: Ints) -> None:
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=False):
+            chrom, pos_text, _id, ref, alt, _qual, _filter, info = data[start:end].decode().split("\t", 8)[:8]
+            pos, bcsq = int(pos_text), _bcsq(info)
             if not bcsq:
                 found = self._flanks.label(chrom, pos)
                 where, gene = found if found else ("intergenic", "")
@@ -286,6 +280,24 @@ class Summariser:
             by_term[where] += n
             by_impact["MODIFIER"] += n
         return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene, self.first)
+
+
+def _bcsq_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints) -> tuple[Ints, Ints, Ints]:
+    """(record, value start, value end) for each record with a BCSQ key in its INFO column."""
+    equals = np.flatnonzero(a == EQUALS)
+    equals = equals[equals >= len(KEY)]
+    key = np.ones(len(equals), dtype=bool)
+    for k, byte in enumerate(KEY):
+        key &= a[equals - len(KEY) + k] == byte
+    at = equals[key] - len(KEY)  # where "BCSQ=" begins
+    record = np.searchsorted(ends, at)
+    before = a[np.maximum(at - 1, 0)]
+    own = (at >= info_start[record]) & (at < info_end[record]) & ((before == TAB) | (before == SEMICOLON))
+    at, record = at[own], record[own]
+    value = at + len(KEY) + 1
+    semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
+    value_end = np.minimum(semicolons[np.searchsorted(semicolons, value)], info_end[record])
+    return record, value, value_end
 
 
 def _bcsq(info: str) -> str:
