@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pysam
-import pysam.version
+from pysam.version import __bcftools_version__ as BCFTOOLS_VERSION
+from pysam.version import __version__ as PYSAM_VERSION
 
 from gas_shared.references import Manifest
 
@@ -45,7 +46,7 @@ def stem_of(filename: str) -> str:
 
 
 def tool_versions() -> str:
-    return f"pysam {pysam.__version__}; htslib/bcftools {pysam.version.__bcftools_version__}"
+    return f"pysam {PYSAM_VERSION}; htslib/bcftools {BCFTOOLS_VERSION}"
 
 
 def annotate(

@@ -31,7 +31,7 @@ class Limits:
 class _CountingReader(io.RawIOBase):
     """Counts decompressed bytes so a bomb is stopped while it inflates, not after."""
 
-    def __init__(self, inner: IO[bytes], compressed: IO[bytes], limits: Limits):
+    def __init__(self, inner: gzip.GzipFile, compressed: IO[bytes], limits: Limits):
         self._inner = inner
         self._compressed = compressed  # its position: the compressed bytes consumed so far
         self._limits = limits
@@ -41,7 +41,7 @@ class _CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        n = self._inner.readinto(buffer)  # type: ignore[attr-defined]
+        n = self._inner.readinto(buffer)
         self.total += n
         if self.total > self._limits.bomb_min_bytes:
             consumed = max(1, self._compressed.tell())
