@@ -104,7 +104,7 @@ def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_
     (mail,) = gas.mail()
     assert "family <trio>.vcf is annotated" in mail["subject"]
     assert f"/jobs/{job_id}" in mail["body"] and "Variants annotated: 2000" in mail["body"]
-    # Per-job temp dirs are gone (pymp-* is multiprocessing's forkserver socket, alive with the process).
+    # Per-job temp dirs are gone.
     assert [p.name for p in service.scratch.iterdir() if p.name.startswith("gas-")] == []
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,11 @@ class JobRunner:
             return
         progress("storing", result.summary.variants)
         prefix = f"{request.user_id}/{request.job_id}/results/"
-        keys = {}
-        for name, path in result.files.items():
-            keys[name] = prefix + path.name
-            self._s3.upload_file(str(path), self._results, keys[name])
+        keys = {name: prefix + path.name for name, path in result.files.items()}
+        with ThreadPoolExecutor(max_workers=len(keys)) as uploads:  # the plain VCF is most of the time
+            for done in [uploads.submit(self._s3.upload_file, str(path), self._results, keys[name])
+                         for name, path in result.files.items()]:
+                done.result()
         counts = {"variants": result.summary.variants, "records_in": result.report.records_in,
                   "skipped": sum(result.report.skipped.values()), "genes_hit": len(result.summary.genes),
                   "by_impact": dict(result.summary.by_impact)}

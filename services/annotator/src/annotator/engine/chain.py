@@ -19,28 +19,26 @@ TEE = [sys.executable, "-m", "annotator.engine.tee"]
 
 
 class Chain:
-    """Reads VCF text on `stdin` (a pipe to write to) or from `source`; writes `staged` (bgzipped, with its
+    """Reads VCF text on `stdin` (a pipe to write to); writes `staged` (bgzipped, with its
     .tbi), `plain` (if asked) and `counts` (JSON, from the tee). `flanks` caches what the tee makes of the
     genes."""
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
-                 flanks: Path, source: Path | None = None, normalise: bool = False):
+                 flanks: Path, normalise: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
-        first = str(source) if source else "-"
         if normalise:
             stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e", "-Ou", "-o", "-",
-                                             first]))
-            first = "-"
+                                             "-"]))
         # csq compresses (in a thread of its own) and indexes its output as it writes it; the tee reads the
         # file as it grows, and csq's stdout, which carries nothing, tells it by closing when csq is done.
         stages.append(("bcftools csq", [*TOOL, "csq", "--threads", "1", "-f", fasta, "-g", gff3, "-l", "-Oz",
-                                        "--write-index=tbi", "-o", str(staged), first]))
+                                        "--write-index=tbi", "-o", str(staged), "-"]))
         stages.append(("counting", [*TEE, "--follow", str(staged), "--gff3", gff3, "--flanks", str(flanks),
                                     "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
         self._work = work
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
-        upstream: IO[bytes] | int | None = subprocess.DEVNULL if source else subprocess.PIPE
+        upstream: IO[bytes] | int | None = subprocess.PIPE
         for i, (name, argv) in enumerate(stages):
             errors = work / f"stage-{i}.err"
             with errors.open("wb") as err:
@@ -52,7 +50,7 @@ class Chain:
             upstream = process.stdout
             self._processes.append((name, process, errors))
         first_stdin = self._processes[0][1].stdin
-        self.stdin = Spooler(first_stdin) if first_stdin else None
+        self.stdin: Spooler | None = Spooler(first_stdin) if first_stdin else None
 
     def finish(self) -> None:
         """Waits for every stage; RuntimeError naming the first that failed, with what it said."""

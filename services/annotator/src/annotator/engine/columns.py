@@ -129,6 +129,8 @@ def cut(data: bytes, columns: int) -> Columns | None:
 
 def whole_numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints | None:
     """The numbers written in the fields [start, start + length), or None unless each is all digits and >= 1."""
+    if not len(length):
+        return np.zeros(0, dtype=np.int64)
     if length.min() < 1 or length.max() > MAX_POS_DIGITS:
         return None
     value = np.zeros(len(start), dtype=np.int64)

@@ -63,8 +63,8 @@ def annotate(
 
     The validator streams its clean copy straight into bcftools csq, so checking, annotating, counting and
     compressing all run at once. That bets on the usual case, a file bcftools norm would not change; the first
-    record that norm would change (several ALTs, an indel to left-align) loses the bet, and the file goes
-    through norm and csq again from the clean copy once it has been checked.
+    record that norm would change (several ALTs, an indel to left-align) loses the bet: the chain starts again
+    with norm in front, fed what was checked so far from the clean copy on disk, then the rest as it comes.
     """
     manifest = Manifest.read(reference) if (reference / "manifest.json").exists() else None
     reference_id = manifest.id if manifest else reference.name
@@ -84,20 +84,17 @@ def annotate(
         staged = work / f"{stem}.annot.vcf.gz"
         staged_plain = work / f"{stem}.annot.vcf" if plain else None
         flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
-        chain = Chain(reference, work, staged, staged_plain, counts, flanks=flanks)
         with clean.open("w") as copy, pysam.FastaFile(str(reference / FASTA)) as fasta:
-            sink = _Sink(copy, chain)
+            sink = _Sink(clean, copy, lambda norm: Chain(reference, work, staged, staged_plain, counts,
+                                                         flanks=flanks, normalise=norm))
             try:
                 report = Validator(fasta, provenance, lambda n: report_progress("annotating", n)).run(
                     source, filename, sink
                 )
             except BaseException:
-                chain.abort()
+                sink.chain.abort()
                 raise
-        if report.needs_norm:
-            report_progress("normalising", report.records_out)
-            chain = Chain(reference, work, staged, staged_plain, counts, flanks=flanks, source=clean, normalise=True)
-        chain.finish()
+        sink.chain.finish()
         report_progress("summarising", report.records_out)
         files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
         if staged_plain:
@@ -121,21 +118,26 @@ def annotate(
 
 
 class _Sink:
-    """The validator's output: the clean copy on disk, and while the bet holds, the chain's input too."""
+    """The validator's output: the clean copy on disk, and the chain's input."""
 
-    def __init__(self, copy: TextIO, chain: Chain):
-        self._copy = copy
-        self._chain: Chain | None = chain
+    def __init__(self, path: Path, copy: TextIO, start: Callable[[bool], Chain]):
+        self._path, self._copy, self._start = path, copy, start
+        self.chain = start(False)
 
     def write(self, text: str) -> None:
         self._copy.write(text)
-        if self._chain and self._chain.stdin:
-            self._chain.stdin.write(text.encode())  # if csq stopped, Chain.finish says why
+        if self.chain.stdin:
+            self.chain.stdin.write(text.encode())  # if csq stopped, Chain.finish says why
 
     def normalise(self) -> None:
-        if self._chain:
-            self._chain.abort()
-            self._chain = None
+        """Starts the chain again with bcftools norm in front, and gives it what was written so far."""
+        self.chain.abort()
+        self.chain = self._start(True)
+        self._copy.flush()
+        with self._path.open("rb") as written:
+            while chunk := written.read(1 << 20):
+                if self.chain.stdin:
+                    self.chain.stdin.write(chunk)
 
 
 def _summary(counts: dict[str, Any]) -> Summary:
