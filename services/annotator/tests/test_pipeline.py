@@ -18,8 +18,8 @@ from annotator.reference.samples import records
 from annotator.reference.synthetic import generate
 
 GENOME = generate(seed=5, contigs=(("chr1", 40), ("chr2", 40)))
-HEADER = "".join(["##fileformat=VCFv4.2\n", *(f"##contig=<ID={c},length={len(s)}>\n" for c, s in GENOME.contigs.items()),
-                  "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"])
+CONTIGS = "".join(f"##contig=<ID={name},length={len(bases)}>\n" for name, bases in GENOME.contigs.items())
+HEADER = f"##fileformat=VCFv4.2\n{CONTIGS}#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
 
 
 @pytest.fixture(scope="module")
