@@ -1,1 +1,1 @@
-"""The annotation engine: validate a VCF, annotate it with bcftools csq (in-process), summarise. No AWS."""
+"""The annotation engine: validate a VCF, annotate it with bcftools csq (from the pysam wheel), count. No AWS."""
