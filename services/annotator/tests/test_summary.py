@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 
+from annotator.engine import summary as summary_module
 from annotator.engine.summary import FIRST_VARIANTS, Flanks, GeneIndex, Summariser, _terms, _worst, region
 
 GENES = GeneIndex(
@@ -14,7 +15,8 @@ GENES = GeneIndex(
 )
 ENTRIES = ["missense|GENE1|TX1|protein_coding|+|12A>12T|100C>T", "intron|GENE1|TX1|protein_coding|+",
            "synonymous|GENE2|TX2|protein_coding|-|5L|200G>A", "splice_region&intron|GENE2|TX2|protein_coding|-",
-           "*stop_gained|GENE3|TX3|protein_coding|+|7Q>7*|300C>T", "@12345"]
+           "*stop_gained|GENE3|TX3|protein_coding|+|7Q>7*|300C>T", "@12345",
+           "missense|GENE1|TX4|protein_coding|+|12A>12S|100C>A", "5_prime_utr|GENE2|TX5|protein_coding|-"]
 
 
 def _records(rng: random.Random, count: int, annotated: float) -> list[tuple[str, int, str]]:
@@ -22,7 +24,7 @@ def _records(rng: random.Random, count: int, annotated: float) -> list[tuple[str
     for chrom in ("chr1", "chr2"):
         for pos in sorted(rng.sample(range(1, 50_000), count // 2)):
             if rng.random() < annotated:
-                info = "BCSQ=" + ",".join(rng.sample(ENTRIES, rng.choice([1, 1, 1, 2])))
+                info = "BCSQ=" + ",".join(rng.sample(ENTRIES, rng.choice([1, 1, 1, 2, 3])))
                 info = rng.choice([info, f"DP=10;{info}", f"{info};AF=0.5"])
             else:
                 info = rng.choice([".", "DP=3", "XBCSQ=1"])  # no BCSQ key, or one that only ends like it
@@ -51,8 +53,10 @@ def _expected(rows: list[tuple[str, int, str]]) -> tuple[Counter, Counter, Count
     return by_region, by_term, by_impact, genes
 
 
-@pytest.mark.parametrize(("seed", "annotated"), [(1, 0.5), (2, 0.0), (3, 1.0), (4, 0.9), (5, 0.1)])
-def test_counts_in_blocks_are_the_counts_record_by_record(seed, annotated):
+@pytest.mark.parametrize(("seed", "annotated", "mask_bits"),
+                         [(1, 0.5, 62), (2, 0.0, 62), (3, 1.0, 62), (4, 0.9, 62), (5, 0.1, 62), (6, 0.9, 2)])
+def test_counts_in_blocks_are_the_counts_record_by_record(seed, annotated, mask_bits, monkeypatch):
+    monkeypatch.setattr(summary_module, "MASK_BITS", mask_bits)  # 2: more kinds than bits, record by record
     rng = random.Random(seed)
     rows = _records(rng, 3000, annotated)
     counter = Summariser(Flanks(GENES))

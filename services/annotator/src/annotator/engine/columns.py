@@ -160,13 +160,19 @@ def contig_runs(data: bytes, a: NDArray[np.uint8], starts: Ints, lengths: Ints) 
         return None
 
 
-def counts(a: NDArray[np.uint8], start: Ints, length: Ints) -> dict[str, int]:
-    """How many times each distinct string appears among the fields [start, start + length)."""
+def distinct(a: NDArray[np.uint8], start: Ints, length: Ints) -> tuple[list[str], Ints]:
+    """The distinct strings among the fields [start, start + length), and for each field the index of its own."""
     if not len(start):
-        return {}
+        return [], np.zeros(0, dtype=np.int64)
     width = max(1, int(length.max()))
     columns = np.arange(width)
     grid = np.where(columns < length[:, None], a[np.minimum(start[:, None] + columns, len(a) - 1)], 0)
     keys = np.ascontiguousarray(grid.astype(np.uint8)).view(f"S{width}").ravel()  # trailing NULs drop off
-    distinct, n = np.unique(keys, return_counts=True)
-    return {key.decode(): int(count) for key, count in zip(distinct.tolist(), n.tolist(), strict=True)}
+    found, inverse = np.unique(keys, return_inverse=True)
+    return [key.decode() for key in found.tolist()], inverse.astype(np.int64)
+
+
+def counts(a: NDArray[np.uint8], start: Ints, length: Ints) -> dict[str, int]:
+    """How many times each distinct string appears among the fields [start, start + length)."""
+    keys, inverse = distinct(a, start, length)
+    return dict(zip(keys, np.bincount(inverse, minlength=len(keys)).tolist(), strict=True))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .columns import COMMA, NEWLINE, TAB, Ints, contig_runs, counts, whole_numbers
+from .columns import COMMA, NEWLINE, TAB, Ints, contig_runs, counts, distinct, whole_numbers
 
 # bcftools csq consequence terms by impact (the VEP/Ensembl scale).
 IMPACT = {
@@ -32,6 +32,7 @@ UTR = {"5_prime_utr", "3_prime_utr"}
 FLANK = 5000  # up/downstream: within this many bases of a gene, as Ensembl counts it
 FIRST_VARIANTS = 500
 KEY, EQUALS, PIPE, SEMICOLON = b"BCSQ", ord("="), ord("|"), ord(";")
+MASK_BITS = 62  # kinds of consequence string a record's set can be written as bits of one int64
 
 
 @dataclass
@@ -229,10 +230,7 @@ class Summariser:
         one = (commas[np.searchsorted(commas, value)] >= value_end) & (term_end < value_end)
         self._consequences.update(counts(a, value[one], term_end[one] - value[one]))
         self._genes_hit.update(counts(a, term_end[one] + 1, gene_end[one] - term_end[one] - 1))
-        for start, end in zip(value[~one].tolist(), value_end[~one].tolist(), strict=True):  # several entries
-            terms = _terms(tuple(data[start:end].decode().split(",")))
-            self._sets[frozenset(t for t, _, _ in terms)] += 1
-            self._genes_hit.update({g for _, g, _ in terms})
+        self._several(data, a, pipes, commas, value[~one], value_end[~one])
         bare = np.ones(len(ends), dtype=bool)
         bare[record] = False
         positions = whole_numbers(a, t[bare, 0] + 1, t[bare, 1] - t[bare, 0] - 1)
@@ -241,6 +239,40 @@ class Summariser:
             raise ValueError("bcftools csq wrote a record without a CHROM or POS")
         for chrom, first, end in contigs:
             self._flanked.update(self._flanks.count(chrom, positions[first:end]))
+
+    def _several(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, commas: Ints, value: Ints,
+                 value_end: Ints) -> None:
+        """Records whose BCSQ has several entries (or one without a gene, '@POS'): each record's set of
+        consequences and of genes counted once. `pipes` and `commas` end with len(a)."""
+        if not len(value):
+            return
+        first_comma = np.searchsorted(commas, value)
+        inside = np.searchsorted(commas, value_end) - first_comma  # commas within each value
+        per = inside + 1  # entries
+        record = np.repeat(np.arange(len(value)), per)
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        comma = np.repeat(first_comma, per) + within  # the comma after each entry, but for the last
+        start = np.where(within == 0, np.repeat(value, per), commas[np.maximum(comma - 1, 0)] + 1)
+        end = np.where(within == np.repeat(inside, per), np.repeat(value_end, per), commas[comma])
+        pipe = pipes[np.searchsorted(pipes, start)]
+        has_gene = pipe < end
+        term_end = np.minimum(pipe, end)
+        gene_end = np.minimum(pipes[np.minimum(np.searchsorted(pipes, start) + 1, len(pipes) - 1)], end)
+        gene_start = np.where(has_gene, term_end + 1, term_end)
+        genes, gene = distinct(a, gene_start, np.where(has_gene, gene_end - gene_start, 0))
+        hit, n = np.unique(np.unique(record * len(genes) + gene) % len(genes), return_counts=True)
+        self._genes_hit.update(dict(zip([genes[i] for i in hit.tolist()], n.tolist(), strict=True)))
+        real = a[start] != ord("@")  # '@POS': reported at another record; no consequence here
+        names, term = distinct(a, start[real], (term_end - start)[real])
+        if len(names) > MASK_BITS:  # more kinds than a mask holds: one record at a time
+            for first, last in zip(value.tolist(), value_end.tolist(), strict=True):
+                self._sets[frozenset(t for t, _, _ in _terms(tuple(data[first:last].decode().split(","))))] += 1
+            return
+        masks = np.zeros(len(value), dtype=np.int64)
+        np.bitwise_or.at(masks, record[real], np.left_shift(1, term))
+        for mask, count in zip(*np.unique(masks, return_counts=True), strict=True):
+            kinds = [names[i] for i in range(len(names)) if int(mask) >> i & 1]
+            self._sets[frozenset(t for kind in kinds for t, _, _ in _terms((kind,)))] += int(count)
 
     def _first(self, data: bytes, starts: Ints, ends: Ints) -> None:
         for start, end in zip(starts.tolist(), ends.tolist(), strict=False):
