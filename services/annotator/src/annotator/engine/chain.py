@@ -36,15 +36,16 @@ class Chain:
                                         "--write-index=tbi", "-o", str(staged), "-"]))
         stages.append(("counting", [*TEE, "--follow", str(staged), "--gff3", gff3, "--flanks", str(flanks),
                                     "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
-        self._work = work
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
         upstream: IO[bytes] | int | None = subprocess.PIPE
         for i, (name, argv) in enumerate(stages):
             errors = work / f"stage-{i}.err"
             with errors.open("wb") as err:
+                # A process group of its own: a Ctrl-C at a terminal reaches the worker, which finishes the job
+                # it has (draining), and not the stages under it.
                 last = i == len(stages) - 1
-                process = subprocess.Popen(argv, stdin=upstream, stdout=None if last else subprocess.PIPE,
-                                           stderr=err, pipesize=PIPE_BYTES)
+                process = subprocess.Popen(argv, stdin=upstream, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                                           stderr=err, pipesize=PIPE_BYTES, process_group=0)
             if i and isinstance(upstream, io.IOBase):
                 upstream.close()  # the child has it now; EOF and broken pipes must reach the right process
             upstream = process.stdout
