@@ -36,6 +36,9 @@ class Chain:
                                         "--write-index=tbi", "-o", str(staged), "-"]))
         stages.append(("counting", [*TEE, "--follow", str(staged), "--gff3", gff3, "--flanks", str(flanks),
                                     "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
+        # A chain started again (with norm) must not let its tee find the last one's file before csq makes anew.
+        staged.unlink(missing_ok=True)
+        Path(f"{staged}.tbi").unlink(missing_ok=True)
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
         upstream: IO[bytes] | int | None = subprocess.PIPE
         for i, (name, argv) in enumerate(stages):
