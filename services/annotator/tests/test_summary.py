@@ -80,3 +80,14 @@ def test_flank_pieces_label_every_position_as_the_nearest_gene_does():
     for chrom in ("chr1", "chr2", "chr3"):
         for pos in range(1, 50_000, 7):
             assert flanks.label(chrom, pos) == GENES.flank(chrom, pos), (chrom, pos)
+
+
+def test_the_flanks_cache_is_used_when_fresh_and_made_again_when_not(tmp_path):
+    gff3 = tmp_path / "genes.gff3"
+    gff3.write_text("##gff-version 3\nchr1\tGAS\tgene\t10000\t20000\t.\t+\t.\tID=gene:1;Name=GENE1\n")
+    cache = tmp_path / ".gas-flanks-v1.json"
+    made = Flanks.cached(gff3, cache)
+    assert cache.exists() and made.label("chr1", 9000) == ("upstream", "GENE1")
+    cache.write_text("{not json")  # a broken cache is made again, not trusted
+    assert Flanks.cached(gff3, cache).label("chr1", 21000) == ("downstream", "GENE1")
+    assert '"breaks"' in cache.read_text()

@@ -111,11 +111,12 @@ class Flanks:
     def cached(cls, gff3: Path, cache: Path | None) -> Flanks:
         """From `cache` when it is newer than `gff3`; else made from the GFF3 and kept in `cache` if it can be."""
         if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
-            flanks = cls(GeneIndex())
-            data = json.loads(cache.read_text())
-            flanks._breaks = data["breaks"]
-            flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
-            return flanks
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # unreadable: made again below
+                data = json.loads(cache.read_text())
+                flanks = cls(GeneIndex())
+                flanks._breaks = data["breaks"]
+                flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
+                return flanks
         flanks = cls(GeneIndex.from_gff3(gff3))
         if cache:
             with contextlib.suppress(OSError):  # a read-only bundle: made again next time
