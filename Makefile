@@ -102,6 +102,8 @@ bench-web: install
 
 # The five images, the compose stack (LocalStack + provisioning + the services, a 5 s retention window),
 # tests/containers against it, then down. Needs a Docker-compatible engine, started as for test-localstack.
+# `up` is tried twice: the engine here now and then fails to start a container ("write child: broken pipe",
+# a known podman/conmon race) before anything of ours runs in it.
 COMPOSE := docker compose
 test-containers: install
 	if ! docker info >/dev/null 2>&1 && [ -x $(CONTAINER_ENGINE) ]; then $(CONTAINER_ENGINE) up; fi
@@ -109,7 +111,8 @@ test-containers: install
 	if [ -x $(CONTAINER_ENGINE) ]; then eval "$$($(CONTAINER_ENGINE) env)"; fi; \
 	  export BUILDAH_FORMAT=docker GAS_FREE_RETENTION_SECONDS=5; \
 	  $(COMPOSE) down -v --remove-orphans >/dev/null 2>&1; \
-	  $(COMPOSE) build && $(COMPOSE) up -d && $(BIN)/pytest -p no:cacheprovider tests/containers; code=$$?; \
+	  $(COMPOSE) build && { $(COMPOSE) up -d || { sleep 3; $(COMPOSE) up -d; }; } \
+	    && $(BIN)/pytest -p no:cacheprovider tests/containers; code=$$?; \
 	  $(COMPOSE) logs --no-color > test-output/compose.log 2>&1; \
 	  docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^gas-' | sort > test-output/image-sizes.txt; \
 	  cat test-output/image-sizes.txt; \
