@@ -29,7 +29,6 @@ FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 BASES = re.compile(r"^[ACGTNacgtn]+$")
 MAX_NOTES = 50
 MAX_HEADER_LINES = 100_000  # real headers have hundreds; more is not a VCF
-PROGRESS_EVERY = 10_000
 WINDOW = 1 << 20  # reference bases fetched at a time: sorted input reads each window once
 SPAN = 4 << 20  # a block whose records on one contig span more than this checks REF record by record
 ACGT = frozenset("ACGT")
