@@ -102,11 +102,13 @@ bench-web: install
 
 # The five images, the compose stack (LocalStack + provisioning + the services, a 5 s retention window),
 # tests/containers against it, then down. Needs a Docker-compatible engine, started as for test-localstack.
-# `up` is tried twice: the engine here now and then fails to start a container ("write child: broken pipe",
-# a known podman/conmon race) before anything of ours runs in it.
+# The engine here can wedge, failing every container start with "write child: broken pipe" (podman/conmon):
+# an engine that cannot start a bare container is restarted first, and `up` is tried twice.
 COMPOSE := docker compose
 test-containers: install
 	if ! docker info >/dev/null 2>&1 && [ -x $(CONTAINER_ENGINE) ]; then $(CONTAINER_ENGINE) up; fi
+	if [ -x $(CONTAINER_ENGINE) ]; then eval "$$($(CONTAINER_ENGINE) env)"; \
+	  docker run --rm python:3.11-slim true >/dev/null 2>&1 || { $(CONTAINER_ENGINE) down; $(CONTAINER_ENGINE) up; }; fi
 	mkdir -p test-output
 	if [ -x $(CONTAINER_ENGINE) ]; then eval "$$($(CONTAINER_ENGINE) env)"; fi; \
 	  export BUILDAH_FORMAT=docker GAS_FREE_RETENTION_SECONDS=5; \
