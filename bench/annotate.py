@@ -26,32 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 
+from proctree import rss_mb
+
 HERE = Path(__file__).resolve()
-
-
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, grew = {root}, True
-    while grew:
-        more = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= more
-        grew = bool(more)
-    total = 0
-    for pid in tree:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
 
 
 def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
@@ -63,7 +40,7 @@ def measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float,
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+            peak[0] = max(peak[0], rss_mb(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from proctree import cpu_s, rss_mb
 
 from annotator.reference.samples import write_vcf
 from annotator.reference.synthetic import generate
@@ -33,7 +34,6 @@ from gas_shared.polling import wait_until
 from gas_shared.topology import SERVICES
 
 PREFIX = "benchpipe"
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 class Api:
@@ -60,47 +60,6 @@ class Api:
     def submit_sample(self) -> str:
         return str(self.session.post(f"{self.base}/api/v1/jobs", json={"sample": True, "reference_id": "gas-demo-1"},
                                      timeout=30).json()["job_id"])
-
-
-def tree(pid: int) -> list[int]:
-    """A process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo += children.get(p, [])
-    return found
-
-
-def rss_mb(pid: int) -> float:
-    total = 0
-    for p in tree(pid):
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
-
-
-def cpu_s(pid: int) -> float:
-    total = 0
-    for p in tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / TICK
 
 
 def percentile(values: list[float], p: float) -> float:
