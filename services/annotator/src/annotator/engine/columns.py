@@ -170,9 +170,3 @@ def distinct(a: NDArray[np.uint8], start: Ints, length: Ints) -> tuple[list[str]
     keys = np.ascontiguousarray(grid.astype(np.uint8)).view(f"S{width}").ravel()  # trailing NULs drop off
     found, inverse = np.unique(keys, return_inverse=True)
     return [key.decode() for key in found.tolist()], inverse.astype(np.int64)
-
-
-def counts(a: NDArray[np.uint8], start: Ints, length: Ints) -> dict[str, int]:
-    """How many times each distinct string appears among the fields [start, start + length)."""
-    keys, inverse = distinct(a, start, length)
-    return dict(zip(keys, np.bincount(inverse, minlength=len(keys)).tolist(), strict=True))

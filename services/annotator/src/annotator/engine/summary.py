@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .columns import COMMA, NEWLINE, TAB, Ints, contig_runs, counts, distinct, whole_numbers
+from .columns import COMMA, NEWLINE, TAB, Ints, contig_runs, distinct, whole_numbers
 
 # bcftools csq consequence terms by impact (the VEP/Ensembl scale).
 IMPACT = {
@@ -94,6 +94,7 @@ class Flanks:
     def __init__(self, genes: GeneIndex):
         self._breaks: dict[str, list[int]] = {}
         self._labels: dict[str, list[tuple[str, str] | None]] = {}
+        self._arrays: dict[str, Ints] = {}  # _breaks as numpy arrays, made on first use
         for contig, spans in genes.genes.items():
             points = {1}
             for start, end, _, _ in spans:
@@ -137,7 +138,9 @@ class Flanks:
         if not breaks:
             return Counter({None: len(positions)})
         labels = self._labels[contig]
-        pieces, n = np.unique(np.searchsorted(np.asarray(breaks), positions, side="right"), return_counts=True)
+        if contig not in self._arrays:
+            self._arrays[contig] = np.asarray(breaks)
+        pieces, n = np.unique(np.searchsorted(self._arrays[contig], positions, side="right"), return_counts=True)
         found: Counter[tuple[str, str] | None] = Counter()
         for piece, count in zip(pieces.tolist(), n.tolist(), strict=True):
             found[labels[piece - 1] if piece else None] += count
@@ -195,16 +198,15 @@ class Summariser:
     """Counts csq's output a block of whole lines at a time.
 
     A Python statement per record would cost more than bcftools csq itself, so numpy finds each record's
-    BCSQ value, and the consequence and gene of its first entry; records with one entry are counted by
-    distinct consequence and gene (np.unique), records without BCSQ by the Flanks piece their position falls
-    in (np.searchsorted); only records with several entries (several transcripts) are read one by one.
+    BCSQ value and each entry's consequence and gene; records are counted by their set of consequences (a
+    bit mask, np.unique) and their genes, records without BCSQ by the Flanks piece their position falls in
+    (np.searchsorted). Each distinct set and piece is then looked at once.
     """
 
     def __init__(self, flanks: Flanks, columns: int = 8):
         self._flanks = flanks
         self._columns = columns
-        self._consequences: Counter[str] = Counter()  # of records with one BCSQ entry
-        self._sets: Counter[frozenset[str]] = Counter()  # the consequence terms of records with several
+        self._sets: Counter[frozenset[str]] = Counter()  # records by their set of consequence terms
         self._genes_hit: Counter[str] = Counter()
         self._flanked: Counter[tuple[str, str] | None] = Counter()
         self.variants = 0
@@ -225,13 +227,7 @@ class Summariser:
         record, value, value_end = _bcsq_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
         pipes = np.append(np.flatnonzero(a == PIPE), len(a))
         commas = np.append(np.flatnonzero(a == COMMA), len(a))
-        first_pipe = np.searchsorted(pipes, value)
-        term_end = pipes[first_pipe]
-        gene_end = np.minimum(pipes[np.minimum(first_pipe + 1, len(pipes) - 1)], value_end)
-        one = (commas[np.searchsorted(commas, value)] >= value_end) & (term_end < value_end)
-        self._consequences.update(counts(a, value[one], term_end[one] - value[one]))
-        self._genes_hit.update(counts(a, term_end[one] + 1, gene_end[one] - term_end[one] - 1))
-        self._several(data, a, pipes, commas, value[~one], value_end[~one])
+        self._annotated(data, a, pipes, commas, value, value_end)
         bare = np.ones(len(ends), dtype=bool)
         bare[record] = False
         positions = whole_numbers(a, t[bare, 0] + 1, t[bare, 1] - t[bare, 0] - 1)
@@ -241,10 +237,10 @@ class Summariser:
         for chrom, first, end in contigs:
             self._flanked.update(self._flanks.count(chrom, positions[first:end]))
 
-    def _several(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, commas: Ints, value: Ints,
+    def _annotated(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, commas: Ints, value: Ints,
                  value_end: Ints) -> None:
-        """Records whose BCSQ has several entries (or one without a gene, '@POS'): each record's set of
-        consequences and of genes counted once. `pipes` and `commas` end with len(a)."""
+        """Records with a BCSQ value: each record's set of consequences and of genes counted once, over all
+        its entries (one per transcript). `pipes` and `commas` end with len(a)."""
         if not len(value):
             return
         first_comma = np.searchsorted(commas, value)
@@ -269,8 +265,9 @@ class Summariser:
             for first, last in zip(value.tolist(), value_end.tolist(), strict=True):
                 self._sets[frozenset(t for t, _, _ in _terms(tuple(data[first:last].decode().split(","))))] += 1
             return
-        masks = np.zeros(len(value), dtype=np.int64)
-        np.bitwise_or.at(masks, record[real], np.left_shift(1, term))
+        bits = np.zeros(len(record), dtype=np.int64)  # '@POS' entries add no bit
+        bits[real] = np.left_shift(1, term)
+        masks = np.bitwise_or.reduceat(bits, np.cumsum(per) - per)  # every record has an entry: offsets rise
         for mask, count in zip(*np.unique(masks, return_counts=True), strict=True):
             kinds = [names[i] for i in range(len(names)) if int(mask) >> i & 1]
             self._sets[frozenset(t for kind in kinds for t, _, _ in _terms((kind,)))] += int(count)
@@ -298,8 +295,6 @@ class Summariser:
         by_region: dict[str, int] = defaultdict(int)
         by_term: dict[str, int] = defaultdict(int)
         by_impact: dict[str, int] = defaultdict(int)
-        for consequence, n in self._consequences.items():
-            self._sets[frozenset(t for t, _, _ in _terms((consequence,)))] += n
         for names, n in self._sets.items():
             where, worst = _classes(names)
             by_region[where] += n
