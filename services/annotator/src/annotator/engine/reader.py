@@ -1,4 +1,4 @@
-"""Reads an uploaded VCF (plain or gzip/BGZF) as numbered text lines, refusing what is not one."""
+"""Reads an uploaded VCF (plain or gzip/BGZF) as numbered blocks of text lines, refusing what is not text."""
 
 from __future__ import annotations
 
@@ -74,12 +74,6 @@ def blocks(path: Path, filename: str, limits: Limits | None = None) -> Iterator[
         else:
             stream = raw
         yield from _blocks(stream, limits)
-
-
-def lines(path: Path, filename: str, limits: Limits | None = None) -> Iterator[tuple[int, str]]:
-    """(line number, text without its line ending) for every line; VcfError for what is not text."""
-    for first, text in blocks(path, filename, limits):
-        yield from enumerate(text.split("\n")[:-1], first)
 
 
 def _blocks(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, str]]:
