@@ -9,7 +9,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
-PYPROJECTS := pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+PYPROJECTS := pyproject.toml shared/pyproject.toml tools/pyproject.toml $(wildcard services/*/pyproject.toml)
 
 .PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-pipeline bench-web test-localstack test-chaos test-containers check-deploy clean
 

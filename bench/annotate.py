@@ -62,24 +62,24 @@ def raw_csq(reference: Path, vcf: Path, out: Path) -> None:
 
 def run_job(request_json: str, cache: str) -> None:
     """In its own process: one JobRunner.handle, timed from the message to the stored, marked result."""
-    from annotator.references import ReferenceStore
+    from annotator.bundle_cache import BundleCache
     from annotator.runner import JobRunner
     from annotator.settings import AnnotatorSettings
-    from gas_shared.jobs import JobStore
-    from gas_shared.messages import JobRequested
+    from gas_shared.contract.messages import JobRequested
+    from gas_shared.contract.topology import Names
     from gas_shared.runtime.aws import Aws
     from gas_shared.runtime.mail import Mailer
     from gas_shared.runtime.publisher import Publisher
-    from gas_shared.topology import Names
+    from gas_shared.store.stores import Stores
 
     settings = AnnotatorSettings(reference_cache=Path(cache))
     aws, names = Aws(), Names(settings.prefix)
-    s3 = aws.client("s3")
-    references = ReferenceStore(s3, names.bucket("references"), Path(cache))
+    stores = Stores(aws, names)
+    references = BundleCache(stores.bundles, Path(cache))
     request = JobRequested.model_validate_json(request_json)
     references.local(request.reference_id)  # warm the cache: the reference download is not the job
-    runner = JobRunner(settings, JobStore(aws.client("dynamodb"), names.jobs_table), s3, references,
-                       Publisher(aws, names, "bench"), Mailer(aws, settings.mail_from, names.users_table),
+    runner = JobRunner(settings, stores.jobs, stores.users, aws.client("s3"), references,
+                       Publisher(aws, names, "bench"), Mailer(aws, settings.mail_from),
                        names.bucket("inputs"), names.bucket("results"))
     began = time.monotonic()
     runner.handle(request)
@@ -100,16 +100,16 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
         run_job(*args.job)
         return
 
-    from annotator.reference.bundle import write_bundle
-    from annotator.reference.samples import write_vcf
-    from annotator.reference.synthetic import generate
-    from annotator.references import ReferenceStore
-    from gas_shared.devstack import Emulator, aws_environment
-    from gas_shared.jobs import JobStore
-    from gas_shared.messages import JobRequested
-    from gas_shared.provisioning import Plan, provision
+    from annotator.synthetic.bundle import write_bundle
+    from annotator.synthetic.genome import generate
+    from annotator.synthetic.samples import write_vcf
+    from gas_shared.contract.messages import JobRequested
+    from gas_shared.contract.topology import Names
     from gas_shared.runtime.aws import Aws
-    from gas_shared.topology import Names
+    from gas_shared.store.bundles import Bundles
+    from gas_shared.store.jobs import JobStore
+    from gas_tools.devstack import Emulator, aws_environment
+    from gas_tools.provisioning import Options, provision
 
     with tempfile.TemporaryDirectory(prefix="gas-bench-") as tmp:
         work = Path(tmp)
@@ -125,9 +125,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
         env = {**aws_environment(emulator.endpoint), "GAS_PREFIX": "bench"}
         os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
         aws, names = Aws(), Names("bench")
-        provision(aws, names, Plan())
+        provision(aws, names, Options())
         s3 = aws.client("s3")
-        ReferenceStore(s3, names.bucket("references"), work).install(reference)
+        Bundles(s3, names.bucket("references")).install(reference)
         jobs = JobStore(aws.client("dynamodb"), names.jobs_table)
         rows = []
         try:
@@ -147,7 +147,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                                                  str(work / "cache")], env={**os.environ, **env})
                     seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
                     status = jobs.get(str(job))
-                    assert status and status["status"] == "COMPLETED", status
+                    assert status and status.status == "COMPLETED", status
                     print(f"{count:>10,} run {attempt + 1}: raw {raw_wall:.2f} s, job {seconds:.2f} s, "
                           f"ratio {seconds / raw_wall:.2f}", flush=True)
                     runs.append((raw_wall, seconds, raw_peak, job_peak))

@@ -27,11 +27,11 @@ from typing import Any
 import requests
 from proctree import cpu_s, rss_mb
 
-from annotator.reference.samples import write_vcf
-from annotator.reference.synthetic import generate
-from gas_shared.devstack import Child, Stack, StackSettings, http_ok, service_argv
-from gas_shared.polling import wait_until
-from gas_shared.topology import SERVICES
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import write_vcf
+from gas_shared.contract.topology import SERVICES
+from gas_tools.devstack import Child, Stack, StackSettings, http_ok, service_argv
+from gas_tools.polling import wait_until
 
 PREFIX = "benchpipe"
 

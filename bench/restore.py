@@ -21,16 +21,18 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from gas_shared.devstack import Stack, StackSettings
-from gas_shared.jobs import ARCHIVED, AVAILABLE, JobStore
-from gas_shared.messages import JobCompleted, JobRequested, stable_id
-from gas_shared.polling import wait_until
-from gas_shared.results import STANDARD, ResultObjects
+from gas_shared.contract.keys import stable_id
+from gas_shared.contract.messages import JobCompleted, JobRequested
+from gas_shared.contract.topology import Names
 from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import to_item
-from gas_shared.topology import Names
-from gas_shared.users import UserStore
+from gas_shared.store.jobs import ARCHIVED, AVAILABLE, JobStore
+from gas_shared.store.records import Counts
+from gas_shared.store.results import STANDARD, ResultObjects
+from gas_shared.store.table import to_item
+from gas_shared.store.users import UserStore
+from gas_tools.devstack import Stack, StackSettings
+from gas_tools.polling import wait_until
 
 RETENTION = 3
 FILES = ("input.annot.vcf.gz", "input.annot.vcf.gz.tbi", "input.vcf.count.log", "summary.json")
@@ -48,8 +50,8 @@ def completed_jobs(aws: Aws, names: Names, user_id: str, count: int) -> list[str
         jobs.create(JobRequested(job_id=job_id, user_id=user_id, reference_id="gas-demo-1", input_filename="b.vcf",
                                  input_key=f"{user_id}/{job_id}/input/input.vcf", submitted_at=datetime.now(UTC)))
         jobs.claim(job_id, "bench", 60)
-        jobs.complete(job_id, "bench", results, {"variants": 1})
-        publisher.publish(JobCompleted(job_id=job_id, user_id=user_id, completed_at=jobs.get(job_id)["completed_at"],
+        jobs.complete(job_id, "bench", results, Counts(variants=1))
+        publisher.publish(JobCompleted(job_id=job_id, user_id=user_id, completed_at=jobs.get(job_id).completed_at,
                                        results=results, variant_count=1), message_id=stable_id(job_id, "job.completed"))
         made.append(job_id)
     return made
@@ -57,9 +59,11 @@ def completed_jobs(aws: Aws, names: Names, user_id: str, count: int) -> list[str
 
 def downloadable(aws: Aws, names: Names, jobs: JobStore, job_id: str) -> bool:
     """Every object of the job in STANDARD storage and readable (the thawer marks AVAILABLE only after)."""
-    job = jobs.get(job_id) or {}
+    job = jobs.get(job_id)
+    if job is None:
+        return False
     objects = ResultObjects(aws.client("s3"), names.bucket("results"))
-    for key in job["results"].values():
+    for key in job.results.values():
         if objects.state(key).storage_class != STANDARD:
             return False
         aws.client("s3").get_object(Bucket=names.bucket("results"), Key=key)["Body"].read()
@@ -88,13 +92,13 @@ def main() -> int:
         figures = []
         for round_ in range(1, args.rounds + 1):
             began = time.monotonic()
-            wait_until(lambda: all((jobs.get(j) or {}).get("storage") == ARCHIVED for j in job_ids), 120, every=0.2,
+            wait_until(lambda: all(getattr(jobs.get(j), "storage", None) == ARCHIVED for j in job_ids), 120, every=0.2,
                        what="every job archived")
             archived = time.monotonic() - began
             began = time.monotonic()
             users.change_plan(user_id, "premium", publisher)
             # Poll the records only (cheap): reading every object each time would load the emulator measured.
-            wait_until(lambda: all((jobs.get(j) or {}).get("storage") == AVAILABLE for j in job_ids), 300,
+            wait_until(lambda: all(getattr(jobs.get(j), "storage", None) == AVAILABLE for j in job_ids), 300,
                        every=0.1, what="every job AVAILABLE")
             took = time.monotonic() - began
             figures.append(took)

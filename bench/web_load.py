@@ -23,11 +23,11 @@ from pathlib import Path
 
 import requests
 
-from gas_shared.devstack import Stack, StackSettings
-from gas_shared.polling import wait_until
+from gas_shared.contract.topology import Names
 from gas_shared.runtime.aws import Aws
-from gas_shared.runtime.transitions import record_time, to_item
-from gas_shared.topology import Names
+from gas_shared.store.table import record_time, to_item
+from gas_tools.devstack import Stack, StackSettings
+from gas_tools.polling import wait_until
 
 EMAIL = "load@example.org"
 PREFIX = "benchweb"

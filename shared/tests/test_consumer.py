@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from gas_shared.messages import JobCompleted, JobRequested
-from gas_shared.polling import wait_until
+from gas_shared.contract.messages import JobCompleted, JobRequested
 from gas_shared.runtime.consumer import Backoff, Consumer, Deferred, PermanentError, RetryableError, delivery
+from gas_tools.polling import wait_until
 
 
 def make_consumer(fake_aws, handlers, **kw):

@@ -8,7 +8,7 @@ from typing import ClassVar
 import pytest
 from pydantic import ValidationError
 
-from gas_shared.messages import (
+from gas_shared.contract.messages import (
     REGISTRY,
     JobCompleted,
     JobRequested,
@@ -182,6 +182,6 @@ def test_s3_test_event_decodes_to_its_own_type(golden):
 
 
 def test_message_package_imports_no_boto3():
-    code = "import sys, gas_shared.messages; print('boto3' in sys.modules or 'botocore' in sys.modules)"
+    code = "import sys, gas_shared.contract.messages; print('boto3' in sys.modules or 'botocore' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

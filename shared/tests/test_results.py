@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from gas_shared.results import RESTORE_DAYS, ResultObjects, parse_restore
+from gas_shared.store.results import RESTORE_DAYS, ResultObjects, parse_restore
 
 
 @pytest.mark.parametrize(("header", "state"), [

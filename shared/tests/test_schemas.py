@@ -2,8 +2,8 @@ import json
 
 import jsonschema
 
-from gas_shared.messages import REGISTRY
-from gas_shared.messages.schema import SCHEMA_DIR, file_name, render_all
+from gas_shared.contract.messages import REGISTRY
+from gas_shared.contract.messages.schema import SCHEMA_DIR, file_name, render_all
 
 
 def test_schema_files_match_the_code():

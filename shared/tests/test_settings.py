@@ -1,7 +1,7 @@
 import pytest
 
+from gas_shared.contract.topology import QUEUES, Names, queues_of
 from gas_shared.runtime.settings import SettingsError, WorkerSettings, load
-from gas_shared.topology import QUEUES, Names, queues_of
 
 
 def test_settings_come_from_gas_variables(monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gas_shared.devstack import Stack, StackSettings
+from gas_tools.devstack import Stack, StackSettings
 from tests.integration.conftest import free_base
 
 CHROMIUM = os.environ.get("GAS_TEST_CHROMIUM", "/usr/bin/chromium")

@@ -21,15 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from annotator.reference.samples import records
-from annotator.reference.synthetic import generate
-from annotator.references import DEMO_ID
-from gas_shared.jobs import JobStore
-from gas_shared.messages import JobRequested
-from gas_shared.polling import wait_until
+from annotator.synthetic.bundle import DEMO_ID
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import records
+from gas_shared.contract.keys import stable_id
+from gas_shared.contract.messages import JobRequested, UserPlanChanged
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import to_item
-from gas_shared.users import UserStore
+from gas_shared.store.jobs import JobStore
+from gas_shared.store.table import to_item
+from gas_shared.store.users import UserStore
+from gas_tools.polling import wait_until
 from tests.integration.web_site import install_demo
 
 GENOME = generate()
@@ -91,23 +92,23 @@ class Load:
                                    input_key=key, input_filename=filename, submitted_at=datetime.now(UTC))
             self.jobs.create(request)
             for _ in range(2 if twice else 1):
-                self.publisher.publish(request, message_id=uuid.uuid5(uuid.UUID(job_id), "job.requested"))
+                self.publisher.publish(request, message_id=stable_id(job_id, "job.requested"))
             self.submitted[job_id] = (user_id, filename)
             made.append(job_id)
         return made
 
     def upgrade_all(self, *, twice: bool = False) -> None:
         for user_id, _ in self.people:
-            self.users.change_plan(user_id, "premium", self.publisher)
+            self.publisher.publish(UserPlanChanged.of(user_id, "premium", self.users.change_plan(user_id, "premium")))
             if twice:  # a retried publish of the same change
-                from gas_shared.messages import UserPlanChanged
-                from gas_shared.messages.envelope import now
+                from gas_shared.contract.times import now
                 self.publisher.publish(UserPlanChanged(user_id=uuid.UUID(user_id), plan="premium",
                                                        previous_plan="free", changed_at=now()))
 
     def wait(self, done: Any, within: float, what: str) -> None:
         began = time.monotonic()
-        wait_until(lambda: all(done(self.jobs.get(j) or {}) for j in self.submitted), within, every=0.5, what=what)
+        wait_until(lambda: all((job := self.jobs.get(j)) is not None and done(job) for j in self.submitted), within,
+                   every=0.5, what=what)
         self.phases[what] = round(time.monotonic() - began, 1)
 
     def account(self, *, expect: dict[str, int], mails_per_job: int, settle: float = 90) -> Books:
@@ -131,8 +132,8 @@ class Load:
         for m in self.tap.seen:
             seen.setdefault((m.type, str(m.data.job_id)), set()).add(m.id)
         for job_id, (user_id, filename) in self.submitted.items():
-            job = self.jobs.get(job_id) or {}
-            if job.get("status") != "COMPLETED":
+            job = self.jobs.get(job_id)
+            if job is None or job.status != "COMPLETED":
                 lost.append(job_id)
                 continue
             for type_, wanted in expect.items():

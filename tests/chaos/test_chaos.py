@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from gas_shared.polling import wait_until
+from gas_tools.polling import wait_until
 
 from .harness import FAST, Load, faulty, moto_pid, record
 
@@ -39,11 +39,11 @@ def run(start_service, tmp_path):
 
 
 def archived(job) -> bool:
-    return job.get("storage") == "ARCHIVED"
+    return job.storage == "ARCHIVED"
 
 
 def restored(job) -> bool:
-    return job.get("storage") == "AVAILABLE" and bool(job.get("restored_at"))
+    return job.storage == "AVAILABLE" and bool(job.restored_at)
 
 
 def settle(queues, *keys):
@@ -94,7 +94,7 @@ def test_an_emulator_outage_of_30_s_is_ridden_out(load, run, backend, queues):
         time.sleep(max(0.0, 30 - (time.monotonic() - began)))  # the rest of the 30 s outage
     finally:
         os.kill(pid, signal.SIGCONT)
-    gas.wait(lambda job: job.get("status") == "COMPLETED", 180, "every job completed after the outage")
+    gas.wait(lambda job: job.status == "COMPLETED", 180, "every job completed after the outage")
     wait_until(lambda: annotator.status("/readyz") == 200, 30, what="ready again")
     settle(queues, "annotate")
 
@@ -166,7 +166,7 @@ def test_a_rolling_restart_by_sigterm_finishes_or_releases_work_and_loses_none(l
         replacement = run("annotator", GAS_DRAIN_SECONDS="0.5")  # the new pod is up before the old goes
         exits.append(annotator.stop(signal.SIGTERM))
         annotator = replacement
-    gas.wait(lambda job: job.get("status") == "COMPLETED", 180, "every job completed")
+    gas.wait(lambda job: job.status == "COMPLETED", 180, "every job completed")
     settle(queues, "annotate")
 
     books = gas.account(expect={"job.completed": 1}, mails_per_job=1)

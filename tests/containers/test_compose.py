@@ -15,19 +15,19 @@ from datetime import UTC, datetime
 
 import pytest
 
-from annotator.reference.samples import write_vcf
-from annotator.reference.synthetic import generate
-from annotator.references import DEMO_ID
-from gas_shared.devstack import aws_environment, http_ok
-from gas_shared.jobs import ARCHIVED, AVAILABLE, JobStore
-from gas_shared.messages import JobRequested
-from gas_shared.polling import wait_until
-from gas_shared.results import STANDARD, ResultObjects
+from annotator.synthetic.bundle import DEMO_ID
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import write_vcf
+from gas_shared.contract.messages import JobRequested, UserPlanChanged
+from gas_shared.contract.topology import SERVICES, Names
 from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import to_item
-from gas_shared.topology import SERVICES, Names
-from gas_shared.users import UserStore
+from gas_shared.store.jobs import ARCHIVED, AVAILABLE, JobStore
+from gas_shared.store.results import STANDARD, ResultObjects
+from gas_shared.store.table import to_item
+from gas_shared.store.users import UserStore
+from gas_tools.devstack import aws_environment, http_ok
+from gas_tools.polling import wait_until
 
 AWS_ENDPOINT = os.environ.get("GAS_COMPOSE_AWS_ENDPOINT", "http://127.0.0.1:4566")
 WEB = os.environ.get("GAS_COMPOSE_WEB", "http://127.0.0.1:8080")
@@ -83,17 +83,17 @@ def test_a_job_is_annotated_then_archived_and_restored_by_the_containers(aws, tm
     jobs.create(request)
     publisher.publish(request)
 
-    wait_until(lambda: jobs.get(str(job_id))["status"] == "COMPLETED", 120, every=0.5, what="COMPLETED")
+    wait_until(lambda: jobs.get(str(job_id)).status == "COMPLETED", 120, every=0.5, what="COMPLETED")
     job = jobs.get(str(job_id))
-    assert job["counts"]["variants"] == 300 and job["storage"] == AVAILABLE
+    assert job.counts.variants == 300 and job.storage == AVAILABLE
 
-    wait_until(lambda: jobs.get(str(job_id)).get("storage") == ARCHIVED, 120, every=0.5, what="ARCHIVED")
+    wait_until(lambda: jobs.get(str(job_id)).storage == ARCHIVED, 120, every=0.5, what="ARCHIVED")
     objects = ResultObjects(s3, NAMES.bucket("results"))
-    assert {objects.state(k).storage_class for k in job["results"].values()} == {"GLACIER"}
+    assert {objects.state(k).storage_class for k in job.results.values()} == {"GLACIER"}
 
-    users.change_plan(str(user_id), "premium", publisher)
-    wait_until(lambda: jobs.get(str(job_id)).get("storage") == AVAILABLE, 120, every=0.5, what="AVAILABLE again")
-    for result_key in job["results"].values():
+    publisher.publish(UserPlanChanged.of(str(user_id), "premium", users.change_plan(str(user_id), "premium")))
+    wait_until(lambda: jobs.get(str(job_id)).storage == AVAILABLE, 120, every=0.5, what="AVAILABLE again")
+    for result_key in job.results.values():
         assert objects.state(result_key).storage_class == STANDARD
         assert s3.get_object(Bucket=NAMES.bucket("results"), Key=result_key)["Body"].read()
 

@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from gas_shared.devstack import Child, Emulator, aws_environment, http_ok
-from gas_shared.polling import wait_until
-from gas_shared.provisioning import Plan, Provisioned, provision
+from gas_shared.contract.topology import Names
 from gas_shared.runtime.aws import Aws
-from gas_shared.topology import Names
+from gas_tools.devstack import Child, Emulator, aws_environment, http_ok
+from gas_tools.polling import wait_until
+from gas_tools.provisioning import Options, Provisioned, provision
 
 BACKEND = os.environ.get("GAS_TEST_BACKEND", "moto")
 HERE = Path(__file__).parent
@@ -120,7 +120,7 @@ def names() -> Names:
     return Names(f"t{uuid.uuid4().hex[:12]}")
 
 
-PLAN = Plan(retention_seconds=2, max_receives=3, visibility_timeout=10)
+PLAN = Options(retention_seconds=2, max_receives=3, visibility_timeout=10)
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ class Tap:
 
     def published(self, type_: str, job_id: str) -> list[Any]:
         """Every message of that type about the job seen on the tap so far (as decoded envelopes)."""
-        from gas_shared.messages import decode
+        from gas_shared.contract.messages import decode
 
         while True:
             answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)

@@ -8,12 +8,13 @@ import os
 import sys
 import time
 
-from gas_shared.messages import JobRequested
+from gas_shared.contract.messages import JobRequested
+from gas_shared.runtime.settings import WorkerSettings
 from gas_shared.runtime.worker import Runtime
 
 
 def main() -> None:
-    runtime = Runtime.start("annotator")
+    runtime = Runtime.start("annotator", WorkerSettings)
     seconds = float(os.environ["GAS_TEST_WORK_SECONDS"])
     s3 = runtime.aws.client("s3")
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from annotator.reference.bundle import sha256, write_bundle
-from annotator.reference.samples import write_vcf
-from annotator.reference.synthetic import generate
-from annotator.references import DEMO_ID, ReferenceStore
-from gas_shared.jobs import JobStore
-from gas_shared.messages import JobRequested
-from gas_shared.polling import wait_until
+from annotator.synthetic.bundle import DEMO_ID, sha256, write_bundle
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import write_vcf
+from gas_shared.contract.messages import JobRequested
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import to_item
+from gas_shared.store.bundles import Bundles
+from gas_shared.store.jobs import JobStore
+from gas_shared.store.table import to_item
+from gas_tools.polling import wait_until
 
 GENOME = generate()
 
@@ -34,7 +34,7 @@ class Gas:
             {"user_id": str(self.user_id), "email": self.email, "name": "Rosalind Franklin", "plan": "free"}))
         bundle = tmp_path / "bundle"
         write_bundle(GENOME, bundle, reference_id=DEMO_ID, assembly="GASdemo1", source="test")
-        ReferenceStore(self.s3, names.bucket("references"), tmp_path).install(bundle)
+        Bundles(self.s3, names.bucket("references")).install(bundle)
 
     def submit(self, body: bytes, filename: str, reference_id: str = DEMO_ID) -> tuple[str, JobRequested]:
         job_id = uuid.uuid4()
@@ -47,7 +47,7 @@ class Gas:
         return str(job_id), request
 
     def wait_status(self, job_id: str, *statuses: str, within: float = 60) -> dict:
-        wait_until(lambda: self.jobs.get(job_id)["status"] in statuses, within, what=f"job {job_id} {statuses}")
+        wait_until(lambda: self.jobs.get(job_id).status in statuses, within, what=f"job {job_id} {statuses}")
         return self.jobs.get(job_id)
 
     def published(self, type_: str, job_id: str) -> list:
@@ -85,20 +85,20 @@ def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_
     job_id, request = gas.submit(_sample(tmp_path, 2000), "family <trio>.vcf")
     job = gas.wait_status(job_id, "COMPLETED")
 
-    assert job["counts"]["variants"] == 2000 and job["progress"]["stage"] == "done"
-    assert set(job["results"]) == {"vcf", "index", "plain_vcf", "log", "summary"}
-    for key in job["results"].values():
+    assert job.counts.variants == 2000 and job.progress.stage == "done"
+    assert set(job.results) == {"vcf", "index", "plain_vcf", "log", "summary"}
+    for key in job.results.values():
         assert key.startswith(f"{request.user_id}/{job_id}/results/")
         gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=key)
-    stored = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job["results"]["summary"])
+    stored = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job.results["summary"])
     summary = json.loads(stored["Body"].read())
     assert summary["variants"] == 2000 and summary["reference"] == DEMO_ID and summary["job_id"] == job_id
-    annotated = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job["results"]["plain_vcf"])["Body"].read()
+    annotated = gas.s3.get_object(Bucket=gas.names.bucket("results"), Key=job.results["plain_vcf"])["Body"].read()
     assert f"##GAS_job={job_id}".encode() in annotated and b"BCSQ=" in annotated
 
     wait_until(lambda: gas.published("job.completed", job_id), 10, what="job.completed")
     completed = gas.published("job.completed", job_id)
-    assert len(completed) == 1 and completed[0].data.results == job["results"]
+    assert len(completed) == 1 and completed[0].data.results == job.results
     assert len(queues.receive("archive", wait=6, expect=1)) == 1  # the archiver's (delayed) copy
     wait_until(gas.mail, 10, what="the completion e-mail")
     (mail,) = gas.mail()
@@ -113,7 +113,7 @@ def test_a_bad_job_fails_with_its_reason_and_line(gas, annotator):
     body = b"##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t12x\t.\tA\tC\t.\t.\t.\n"
     job_id, _ = gas.submit(body, "typo.vcf")
     job = gas.wait_status(job_id, "FAILED")
-    assert job["failure_reason"] == "POS '12x' is not a positive whole number" and job["failure_line"] == 3
+    assert job.failure_reason == "POS '12x' is not a positive whole number" and job.failure_line == 3
     assert "results" not in job
     wait_until(lambda: gas.published("job.failed", job_id), 10, what="job.failed")
     (failed,) = gas.published("job.failed", job_id)
@@ -128,30 +128,30 @@ def test_a_redelivered_request_annotates_nothing_again(gas, annotator, tmp_path,
     job_id, request = gas.submit(_sample(tmp_path, 500), "again.vcf")
     job = gas.wait_status(job_id, "COMPLETED")
     wait_until(gas.mail, 10, what="the first e-mail")
-    stored = gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job["results"]["vcf"])["LastModified"]
+    stored = gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job.results["vcf"])["LastModified"]
 
     again = Publisher(gas.aws, gas.names, "web").publish(request)  # the same request, delivered again
     wait_until(lambda: sum(line["message"].startswith("handled job.requested") for line in service.log()) == 2,
                30, what="the redelivery handled")
     assert again.data == request
-    assert gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job["results"]["vcf"])["LastModified"] == stored
+    assert gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=job.results["vcf"])["LastModified"] == stored
     assert len(gas.published("job.completed", job_id)) == 1
     assert len(gas.mail()) == 1
-    assert gas.jobs.get(job_id)["completed_at"] == job["completed_at"]
+    assert gas.jobs.get(job_id).completed_at == job.completed_at
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(gas, annotator, tmp_path):
     first = annotator(GAS_LEASE_SECONDS="5")
     job_id, _ = gas.submit(_sample(tmp_path, 100_000), "big.vcf")
-    wait_until(lambda: gas.jobs.get(job_id).get("progress", {}).get("stage") in ("validating", "annotating"),
+    wait_until(lambda: gas.jobs.get(job_id).progress.stage in ("validating", "annotating"),
                60, every=0.05, what="the job under way")
     first.stop(signal.SIGKILL, timeout=10)
-    assert gas.jobs.get(job_id)["status"] == "RUNNING"
+    assert gas.jobs.get(job_id).status == "RUNNING"
 
     annotator(GAS_LEASE_SECONDS="5")  # SQS hands the message back after its 10 s visibility
     job = gas.wait_status(job_id, "COMPLETED", within=120)
-    assert job["counts"]["variants"] == 100_000
-    assert job.get("attempts") == 1  # taken over once, from the dead worker
+    assert job.counts.variants == 100_000
+    assert job.attempts == 1  # taken over once, from the dead worker
     wait_until(lambda: gas.published("job.completed", job_id) and gas.mail(), 20, what="message and mail")
     assert len(gas.published("job.completed", job_id)) == 1
     assert len(gas.mail()) == 1
@@ -165,12 +165,12 @@ def test_an_unexpected_engine_failure_fails_the_job_on_its_last_delivery(gas, an
     manifest = json.loads((broken / "manifest.json").read_text())
     manifest["files"]["genes.gff3"] = sha256(broken / "genes.gff3")
     (broken / "manifest.json").write_text(json.dumps(manifest))
-    ReferenceStore(gas.s3, gas.names.bucket("references"), tmp_path).install(broken)
+    Bundles(gas.s3, gas.names.bucket("references")).install(broken)
 
     service = annotator()
     job_id, _ = gas.submit(_sample(tmp_path, 100), "fine.vcf", reference_id="broken-1")
     job = gas.wait_status(job_id, "FAILED", within=90)  # three deliveries (the tests' maxReceiveCount)
-    assert job["failure_reason"].startswith("internal error: RuntimeError: bcftools csq failed")
+    assert job.failure_reason.startswith("internal error: RuntimeError: bcftools csq failed")
     retries = [line for line in service.log() if line["message"].startswith("unexpected failure (attempt")]
     assert len(retries) == 2  # attempts 1 and 2 went back to the queue; attempt 3 ended the job
     wait_until(lambda: queues.depth("annotate") == 0, 15, what="the last delivery acknowledged")

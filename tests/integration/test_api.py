@@ -11,8 +11,8 @@ import pytest
 import requests
 from openapi_spec_validator import validate
 
-from annotator.references import DEMO_ID
-from gas_shared.polling import wait_until
+from annotator.synthetic.bundle import DEMO_ID
+from gas_tools.polling import wait_until
 from web.openapi import JOB
 
 from .web_site import VCF, FakeGlobus, install_demo

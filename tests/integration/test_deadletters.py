@@ -7,7 +7,7 @@ import sys
 
 def gas(aws_env, names, *args):
     env = {**os.environ, **aws_env, "GAS_PREFIX": names.prefix}
-    return subprocess.run([sys.executable, "-m", "gas_shared.cli", "dead-letters", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "gas_tools.cli", "dead-letters", *args], env=env,
                           capture_output=True, text=True, check=True).stdout
 
 

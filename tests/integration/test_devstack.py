@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gas_shared.devstack import http_ok
-from gas_shared.polling import wait_until
-from gas_shared.topology import SERVICES
+from gas_shared.contract.topology import SERVICES
+from gas_tools.devstack import http_ok
+from gas_tools.polling import wait_until
 
 from .conftest import free_base, free_port
 
@@ -38,7 +38,7 @@ def launch(tmp_path, backend):
     def start():
         base, prefix = free_base(), f"dev{free_port()}"
         env = {**os.environ, "GAS_PORT_BASE": str(base), "GAS_PREFIX": prefix, "GAS_RUN_DIR": str(tmp_path)}
-        process = subprocess.Popen([sys.executable, "-m", "gas_shared.cli", "run"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "gas_tools.cli", "run"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         launched.append(process)
         lines = []

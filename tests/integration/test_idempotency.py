@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gas_shared.messages import JobCompleted, JobRequested, decode, encode, new_message
-from gas_shared.polling import wait_until
+from gas_shared.contract.messages import JobCompleted, JobRequested, decode, encode, new_message
 from gas_shared.runtime.consumer import Backoff, Consumer
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import Outcome, StateTable
+from gas_shared.store.jobs import Once
+from gas_shared.store.records import Counts, Job
+from gas_shared.store.table import Outcome, StateTable
+from gas_tools.polling import wait_until
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_redelivered_message_repeats_no_effect(aws, names, jobs, queues, golde
 
 
 def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(aws, names, provisioned, golden):
-    from gas_shared.jobs import JobStore
+    from gas_shared.store.jobs import JobStore
 
     store = JobStore(aws.client("dynamodb"), names.jobs_table)
     request = decode(golden("job.requested")).data
@@ -88,7 +90,7 @@ def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(
     assert store.create(request) and not store.create(request)
 
     first = store.claim(job_id, "worker-a", lease_seconds=1.5)
-    assert first.granted and first.job["worker"] == "worker-a"
+    assert first.granted and first.job.worker == "worker-a"
     duplicate = store.claim(job_id, "worker-b", lease_seconds=1.5)  # the same message, delivered twice
     assert not duplicate.granted and 0 < duplicate.retry_after <= 1.5
     assert store.progress(job_id, "worker-a", "validating", 10)
@@ -100,21 +102,22 @@ def test_a_job_is_claimed_once_waits_on_a_live_lease_and_is_taken_over_after_it(
                10, every=0.2, what="the takeover")
     takeover = claims[-1]
     assert len(claims) > 1 and not any(c.granted for c in claims[:-1])
-    assert takeover.granted and takeover.job["worker"] == "worker-c" and takeover.job["attempts"] == 1
+    assert takeover.granted and takeover.job.worker == "worker-c" and takeover.job.attempts == 1
     assert not store.renew(job_id, "worker-a", 30)  # the dead worker, back, has lost the job
-    assert store.complete(job_id, "worker-c", {"vcf": "k"}, {"variants": 1}) is Outcome.APPLIED
+    assert store.complete(job_id, "worker-c", {"vcf": "k"}, Counts(variants=1)) is Outcome.APPLIED
     finished = store.claim(job_id, "worker-d", lease_seconds=30)
-    assert not finished.granted and finished.job["status"] == "COMPLETED"
-    assert store.mark_once(job_id, "notified_at") and not store.mark_once(job_id, "notified_at")
+    assert not finished.granted and finished.job.status == "COMPLETED"
+    assert store.once(job_id, "notified_at", lambda: None).ran
+    assert store.once(job_id, "notified_at", lambda: None).outcome is Once.DONE
 
 
 def test_a_once_per_cycle_effect_runs_once_when_two_deliveries_race(aws, names, provisioned):
-    from gas_shared.jobs import JobStore
-    from gas_shared.runtime.consumer import Deferred
+    from gas_shared.runtime.consumer import Deferred, defer_while_busy
+    from gas_shared.store.jobs import JobStore
 
     store = JobStore(aws.client("dynamodb"), names.jobs_table)
-    job = {"job_id": str(uuid.uuid4()), "status": "COMPLETED", "user_id": "u", "cycle": 1}
-    store.table.create(job)
+    job = Job(job_id=str(uuid.uuid4()), status="COMPLETED", user_id="u", submitted_at="2026-11-23T10:00:00Z", cycle=1)
+    store.table.create(job.to_item())
     ran, answers, started, release = [], [], threading.Event(), threading.Event()
 
     def slow_mail():
@@ -122,25 +125,27 @@ def test_a_once_per_cycle_effect_runs_once_when_two_deliveries_race(aws, names, 
         started.set()
         release.wait(10)
 
-    first = threading.Thread(target=lambda: answers.append(store.once_per_cycle(job, "notified", slow_mail)))
+    first = threading.Thread(
+        target=lambda: answers.append(store.once_per_cycle(job, "restored_notified", slow_mail).ran))
     first.start()
     assert started.wait(10)
     with pytest.raises(Deferred, match="under way elsewhere"):  # the second delivery comes back later
-        store.once_per_cycle(job, "notified", lambda: ran.append("second"))
+        defer_while_busy(store.once_per_cycle(job, "restored_notified", lambda: ran.append("second")))
     release.set()
     first.join(10)
     assert ran == ["first"] and answers == [True]
     # Later deliveries, even holding the record as it was before the mark: done already.
-    assert store.once_per_cycle(job, "notified", lambda: ran.append("third")) is False
-    assert ran == ["first"] and store.get(job["job_id"])["notified"] == 1
+    assert store.once_per_cycle(job, "restored_notified", lambda: ran.append("third")).ran is False
+    assert ran == ["first"] and store.get(job.job_id).restored_notified == 1
 
     # An effect that fails gives its claim up at once, and the next delivery runs it.
     def broken():
         raise ConnectionError("SES down")
 
     with pytest.raises(ConnectionError):
-        store.once_per_cycle(job, "announced", broken)
-    assert store.once_per_cycle(job, "announced", lambda: ran.append("retried")) is True
+        store.once_per_cycle(job, "archive_announced", broken)
+    assert store.once_per_cycle(job, "archive_announced", lambda: ran.append("retried")).ran is True
     assert ran == ["first", "retried"]
     # A new archive cycle is a new occasion.
-    assert store.once_per_cycle({**job, "cycle": 2}, "notified", lambda: ran.append("cycle 2")) is True
+    next_cycle = job.model_copy(update={"cycle": 2})
+    assert store.once_per_cycle(next_cycle, "restored_notified", lambda: ran.append("cycle 2")).ran is True

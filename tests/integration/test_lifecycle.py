@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from gas_shared.jobs import ARCHIVED, ARCHIVING, AVAILABLE, RESTORING, JobStore
-from gas_shared.messages import JobCompleted, JobRequested, UserPlanChanged, stable_id
-from gas_shared.polling import wait_until
-from gas_shared.results import GLACIER, STANDARD, ResultObjects
+from gas_shared.contract.keys import stable_id
+from gas_shared.contract.messages import JobCompleted, JobRequested, UserPlanChanged
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import to_item
-from gas_shared.users import UserStore
+from gas_shared.store.jobs import ARCHIVED, ARCHIVING, AVAILABLE, RESTORING, JobStore
+from gas_shared.store.records import Counts
+from gas_shared.store.results import GLACIER, STANDARD, ResultObjects
+from gas_shared.store.table import to_item
+from gas_shared.store.users import UserStore
+from gas_tools.polling import wait_until
 
 FAULTY = str(Path(__file__).parent / "faulty_service.py")
 WINDOW = 2  # seconds: GAS_FREE_RETENTION_SECONDS here and the tests' provisioned archive-queue delay
@@ -58,35 +60,37 @@ class Lifecycle:
             job_id=job_id, user_id=self.user_id, reference_id="gas-demo-1", input_filename="trio.vcf",
             input_key=f"{self.user_id}/{job_id}/input/input.vcf", submitted_at=datetime.now(UTC)))
         assert self.jobs.claim(job_id, "test-annotator", 60).granted
-        self.jobs.complete(job_id, "test-annotator", results, {"variants": 3})
+        self.jobs.complete(job_id, "test-annotator", results, Counts(variants=3))
         if announce:
             self.announce(job_id)
         return job_id
 
     def announce(self, job_id: str) -> None:
         job = self.jobs.get(job_id)
-        self.publisher.publish(JobCompleted(job_id=job_id, user_id=self.user_id, completed_at=job["completed_at"],
-                                            results=job["results"], variant_count=3),
+        self.publisher.publish(JobCompleted(job_id=job_id, user_id=self.user_id, completed_at=job.completed_at,
+                                            results=job.results, variant_count=3),
                                message_id=stable_id(job_id, "job.completed"))
 
     def set_plan(self, plan: str) -> None:
-        assert self.users.change_plan(self.user_id, plan, self.publisher) is not None
+        previous = self.users.change_plan(self.user_id, plan)
+        assert previous is not None
+        self.publisher.publish(UserPlanChanged.of(self.user_id, plan, previous))
 
     def storage(self, job_id: str) -> str | None:
-        return (self.jobs.get(job_id) or {}).get("storage")
+        return getattr(self.jobs.get(job_id), "storage", None)
 
     def wait_storage(self, job_id: str, state: str, within: float = 45) -> dict:
         wait_until(lambda: self.storage(job_id) == state, within, every=0.2, what=f"job {job_id} {state}")
         return self.jobs.get(job_id)
 
     def classes(self, job_id: str) -> set[str]:
-        keys = self.jobs.get(job_id)["results"].values()
+        keys = self.jobs.get(job_id).results.values()
         return {self.objects.state(key).storage_class for key in keys}
 
     def intact(self, job_id: str) -> bool:
         """Every result downloadable with the bytes the annotator stored."""
         return all(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read() == self.bodies[key]
-                   for key in self.jobs.get(job_id)["results"].values())
+                   for key in self.jobs.get(job_id).results.values())
 
     def published(self, type_: str, job_id: str) -> list:
         return self.tap.published(type_, job_id)
@@ -130,7 +134,7 @@ def logged(service, text: str, **fields: str) -> list[dict]:
 
 def assert_available(life, job_id):
     job = life.jobs.get(job_id)
-    assert job["storage"] == AVAILABLE and "restore" not in job
+    assert job.storage == AVAILABLE and job.restore is None
     assert life.classes(job_id) == {STANDARD}
     assert life.intact(job_id)
 
@@ -138,16 +142,16 @@ def assert_available(life, job_id):
 def test_free_results_are_archived_after_the_window_and_restored_on_upgrade(life, services):
     services()
     job_id = life.complete_job()
-    completed_at = datetime.fromisoformat(life.jobs.get(job_id)["completed_at"].replace("Z", "+00:00"))
+    completed_at = datetime.fromisoformat(life.jobs.get(job_id).completed_at.replace("Z", "+00:00"))
     assert life.storage(job_id) == AVAILABLE
 
     job = life.wait_storage(job_id, ARCHIVED)
-    assert datetime.fromisoformat(job["archived_at"].replace("Z", "+00:00")) >= completed_at.replace(microsecond=0)
-    assert (datetime.fromisoformat(job["archived_at"].replace("Z", "+00:00")) - completed_at).total_seconds() >= WINDOW
-    assert life.classes(job_id) == {GLACIER} and job["cycle"] == 1
+    assert datetime.fromisoformat(job.archived_at.replace("Z", "+00:00")) >= completed_at.replace(microsecond=0)
+    assert (datetime.fromisoformat(job.archived_at.replace("Z", "+00:00")) - completed_at).total_seconds() >= WINDOW
+    assert life.classes(job_id) == {GLACIER} and job.cycle == 1
     wait_until(lambda: life.published("job.archived", job_id), 10, what="job.archived")
     (archived,) = life.published("job.archived", job_id)
-    assert sorted(archived.data.keys) == sorted(job["results"].values())
+    assert sorted(archived.data.keys) == sorted(job.results.values())
 
     life.set_plan("premium")
     wait_until(lambda: life.published("restore.requested", job_id), 20, what="restore.requested")
@@ -180,7 +184,7 @@ def test_an_upgrade_while_archiving_ends_with_the_results_available(life, servic
     running = services()
     job_id = life.complete_job(announce=False)
     assert life.jobs.begin_archive(job_id).applied
-    first_key = sorted(life.jobs.get(job_id)["results"].values())[0]
+    first_key = sorted(life.jobs.get(job_id).results.values())[0]
     life.objects.archive(first_key)
     life.set_plan("premium")
     wait_until(lambda: logged(running["restorer"], "deferred for"), 20, what="the restorer waiting for the archive")
@@ -206,10 +210,10 @@ def test_a_downgrade_archives_what_is_past_its_window_and_the_rest_follows_its_o
     assert life.classes(old) == life.classes(recent) == {GLACIER}
     downgrade = [line for line in running["archiver"].log() if "downgraded to Free" in line["message"]]
     assert [old in line["message"] for line in downgrade] == [True]
-    recent_completed = datetime.fromisoformat(recent_job["completed_at"].replace("Z", "+00:00"))
-    archived_at = datetime.fromisoformat(recent_job["archived_at"].replace("Z", "+00:00"))
+    recent_completed = datetime.fromisoformat(recent_job.completed_at.replace("Z", "+00:00"))
+    archived_at = datetime.fromisoformat(recent_job.archived_at.replace("Z", "+00:00"))
     assert (archived_at - recent_completed).total_seconds() >= WINDOW - 1  # its own window (timestamps in s)
-    assert old_job["cycle"] == recent_job["cycle"] == 1
+    assert old_job.cycle == recent_job.cycle == 1
 
 
 def test_a_downgrade_then_a_quick_upgrade_ends_available(premium_life, services, queues):
@@ -243,7 +247,7 @@ def test_duplicate_and_late_messages_repeat_no_effect(life, services, queues):
     life.set_plan("premium")
     again = life.users.get(life.user_id)
     life.publisher.publish(UserPlanChanged(user_id=life.user_id, plan="premium", previous_plan="free",
-                                           changed_at=again["plan_changed_at"]))  # the upgrade, twice
+                                           changed_at=again.plan_changed_at))  # the upgrade, twice
     life.wait_storage(job_id, AVAILABLE)
     wait_until(lambda: len(logged(running["restorer"], "handled user.plan_changed")) == 2, 20, what="both upgrades")
     (requested,) = life.published("restore.requested", job_id)
@@ -260,7 +264,7 @@ def test_duplicate_and_late_messages_repeat_no_effect(life, services, queues):
     assert [m.source for m in life.published("restore.requested", job_id)] == ["restorer", "test"]
     assert len(life.published("job.restored", job_id)) == 1
     assert len(life.mail()) == 1
-    assert life.jobs.get(job_id)["cycle"] == 1
+    assert life.jobs.get(job_id).cycle == 1
     assert all(queues.depth(key, dead=True) == 0 for key in ("archive", "restore", "thaw"))
 
 
@@ -273,7 +277,7 @@ def test_a_restore_of_a_job_deleted_meanwhile_ends_quietly(life, services, queue
     life.wait_storage(kept, RESTORING)
     life.wait_storage(deleted, RESTORING)
     # The user deletes a job while its restore is under way (what the web app's delete does).
-    for key in life.jobs.get(deleted)["results"].values():
+    for key in life.jobs.get(deleted).results.values():
         life.s3.delete_object(Bucket=life.bucket, Key=key)
     aws.client("dynamodb").delete_item(TableName=life.names.jobs_table, Key=to_item({"job_id": deleted}))
 
@@ -343,7 +347,7 @@ def test_an_early_restore_event_is_checked_and_looked_at_again(life, services, s
     life.set_plan("premium")
     life.wait_storage(job_id, RESTORING)
     # S3's ObjectRestore:Completed for one object, arriving while the restore is still under way.
-    key = sorted(life.jobs.get(job_id)["results"].values())[0]
+    key = sorted(life.jobs.get(job_id).results.values())[0]
     event = json.loads(golden("s3.object_restored"))
     event["Records"][0]["s3"]["bucket"]["name"] = life.bucket
     event["Records"][0]["s3"]["object"]["key"] = urllib.parse.quote_plus(key)
@@ -374,12 +378,12 @@ def test_each_lifecycle_service_survives_kill_9_mid_message(life, services, vict
     wait_until(lambda: logged(dying, "paused before"), 30, what=f"{victim} half-way through")
     dying.stop(signal.SIGKILL, timeout=10)
     half_done = life.jobs.get(job_id)
-    assert half_done["storage"] == {"archiver": ARCHIVING, "restorer": ARCHIVED, "thawer": RESTORING}[victim]
+    assert half_done.storage == {"archiver": ARCHIVING, "restorer": ARCHIVED, "thawer": RESTORING}[victim]
 
     services(victim)  # the message comes back after its visibility timeout (10 s here)
     if victim == "archiver":
         job = life.wait_storage(job_id, ARCHIVED, within=60)
-        assert life.classes(job_id) == {GLACIER} and job["cycle"] == 1
+        assert life.classes(job_id) == {GLACIER} and job.cycle == 1
         wait_until(lambda: life.published("job.archived", job_id), 10, what="job.archived")
     else:
         life.wait_storage(job_id, AVAILABLE, within=60)

@@ -2,7 +2,7 @@
 
 import json
 
-from gas_shared.polling import wait_until
+from gas_tools.polling import wait_until
 
 
 def test_poison_messages_are_dead_lettered_and_the_service_stays_healthy(start_service, queues, golden):

@@ -1,8 +1,8 @@
 import json
 from dataclasses import replace
 
-from gas_shared.provisioning import JOBS_BY_USER_INDEX, provision
-from gas_shared.topology import QUEUES
+from gas_shared.contract.topology import QUEUES
+from gas_tools.provisioning import JOBS_BY_USER_INDEX, provision
 
 from .conftest import PLAN
 

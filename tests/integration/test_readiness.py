@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from gas_shared.devstack import Emulator
-from gas_shared.polling import wait_until
-from gas_shared.provisioning import provision
 from gas_shared.runtime.aws import Aws
+from gas_tools.devstack import Emulator
+from gas_tools.polling import wait_until
+from gas_tools.provisioning import provision
 
 from .conftest import PLAN, Queues, free_port
 

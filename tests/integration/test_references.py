@@ -5,25 +5,26 @@ import sys
 
 import pytest
 
-from annotator.reference.bundle import write_bundle
-from annotator.reference.synthetic import generate
-from annotator.references import DEMO_ID, ReferenceStore, UnknownReference
-from gas_shared.references import installed
+from annotator.bundle_cache import BundleCache, UnknownReference
+from annotator.synthetic.bundle import DEMO_ID, write_bundle
+from annotator.synthetic.genome import generate
+from gas_shared.store.bundles import Bundles
 
 
 def test_install_list_and_cache(aws, names, provisioned, tmp_path):
     s3 = aws.client("s3")
-    store = ReferenceStore(s3, names.bucket("references"), tmp_path / "cache")
-    assert installed(s3, names.bucket("references")) == []
+    bundles = Bundles(s3, names.bucket("references"))
+    store = BundleCache(bundles, tmp_path / "cache")
+    assert bundles.list() == []
     bundle = tmp_path / "bundle"
     manifest = write_bundle(generate(), bundle, reference_id="demo-x", assembly="GASdemo1", source="test")
-    store.install(bundle)
-    assert installed(s3, names.bucket("references")) == [manifest]
+    bundles.install(bundle)
+    assert bundles.list() == [manifest]
 
     local = store.local("demo-x")
     assert (local / "genome.fa").read_bytes() == (bundle / "genome.fa").read_bytes()
     (local / "genes.gff3").write_text("damaged\n")  # a damaged cache is noticed and fetched again
-    fresh = ReferenceStore(s3, names.bucket("references"), tmp_path / "cache")
+    fresh = BundleCache(bundles, tmp_path / "cache")
     assert (fresh.local("demo-x") / "genes.gff3").read_bytes() == (bundle / "genes.gff3").read_bytes()
     with pytest.raises(UnknownReference):
         store.local("GRCh99")
@@ -33,7 +34,7 @@ def test_install_list_and_cache(aws, names, provisioned, tmp_path):
 
 def test_install_demo_command_is_idempotent(aws_env, names, provisioned):
     env = {**aws_env, "GAS_PREFIX": names.prefix}
-    command = [sys.executable, "-m", "annotator.references"]
+    command = [sys.executable, "-m", "gas_tools", "references"]
     first = subprocess.run([*command, "install-demo"], env=env, capture_output=True, text=True, check=True)
     again = subprocess.run([*command, "install-demo"], env=env, capture_output=True, text=True, check=True)
     listed = subprocess.run([*command, "list"], env=env, capture_output=True, text=True, check=True)

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from gas_shared.messages import decode
-from gas_shared.polling import wait_until
+from gas_shared.contract.messages import decode
+from gas_shared.contract.topology import QUEUES
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.topology import QUEUES
+from gas_tools.polling import wait_until
 
 # The routing contract, written out by hand: who must receive each message, and nobody else.
 EXPECTED = {

@@ -5,7 +5,7 @@ import signal
 import sys
 from pathlib import Path
 
-from gas_shared.polling import wait_until
+from gas_tools.polling import wait_until
 
 SLOW_WORKER = [sys.executable, str(Path(__file__).with_name("slow_worker.py"))]
 

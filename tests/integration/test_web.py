@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from annotator.references import DEMO_ID
-from gas_shared.messages import decode
+from annotator.synthetic.bundle import DEMO_ID
+from gas_shared.contract.keys import stable_id
+from gas_shared.contract.messages import decode
 from web.app import create_app
 from web.settings import WebSettings
 
@@ -62,7 +63,7 @@ def ddb(aws):
 
 
 def user_record(ddb, names, user_id):
-    from gas_shared.users import UserStore
+    from gas_shared.store.users import UserStore
     return UserStore(ddb, names.users_table).get(user_id)
 
 
@@ -74,7 +75,7 @@ def test_dev_sign_in_makes_a_free_profile_and_sign_out_ends_the_session_for_good
     assert browser.client.get("/jobs").status_code == 302
     user_id = browser.sign_in("Grace Hopper", "grace@example.org")
     record = user_record(ddb, names, user_id)
-    assert record["plan"] == "free" and record["name"] == "Grace Hopper" and record["email"] == "grace@example.org"
+    assert record.plan == "free" and record.name == "Grace Hopper" and record.email == "grace@example.org"
     assert browser.client.get("/jobs").status_code == 200
     copied = browser.client.get_cookie("gas")
     assert browser.post("/signout").status_code == 302
@@ -113,8 +114,8 @@ def test_globus_sign_in_checks_state_reads_the_id_token_and_sign_out_revokes(app
     assert done.status_code == 302
     me = client.get("/api/v1/me").get_json()
     record = user_record(ddb, names, me["user_id"])
-    assert record["name"] == "Rosalind Franklin" and record["institution"] == "King's College"
-    assert record["plan"] == "free"
+    assert record.name == "Rosalind Franklin" and record.institution == "King's College"
+    assert record.plan == "free"
     uuid.UUID(me["user_id"])  # the Globus identity id is the user id
 
     revoked_before = globus_server.state()["revoked"]
@@ -194,7 +195,7 @@ def test_upload_callback_creates_one_pending_job_and_one_request(alice, aws, nam
     job = alice.client.get(f"/api/v1/jobs/{upload_job(upload)}").get_json()
     assert job["status"] == "PENDING" and job["input_filename"] == "calls.vcf" and job["input_size"] == len(VCF)
     requested = [decode(m["Body"]) for m in queues.receive("annotate", expect=2, wait=5)]
-    assert {m.id for m in requested} == {uuid.uuid5(uuid.UUID(upload_job(upload)), "job.requested")}
+    assert {m.id for m in requested} == {stable_id(upload_job(upload), "job.requested")}
     assert requested[0].data.input_key == upload["fields"]["key"]
     assert alice.client.get("/api/v1/jobs").get_json()["jobs"][0]["job_id"] == upload_job(upload)
 
@@ -377,7 +378,7 @@ def test_resubmit_makes_a_new_job_from_the_failed_jobs_input(alice, aws, names, 
 def test_plan_changes_are_saved_and_announced(alice, ddb, names, queues):
     assert "Upgrade to Premium" in alice.text("/plan") and "no payment" in alice.text("/plan").lower()
     alice.post("/plan", {"plan": "premium"}, page="/plan")
-    assert user_record(ddb, names, alice.user_id)["plan"] == "premium"
+    assert user_record(ddb, names, alice.user_id).plan == "premium"
     upgrade = [decode(m["Body"]) for m in queues.receive("restore", expect=1)]
     assert [(str(m.data.user_id), m.data.plan) for m in upgrade] == [(alice.user_id, "premium")]
     alice.post("/plan", {"plan": "free"}, page="/plan")
@@ -393,7 +394,7 @@ def test_profile_is_editable(alice, ddb, names):
                         page="/profile")
     assert answer.status_code == 302
     record = user_record(ddb, names, alice.user_id)
-    assert (record["name"], record["email"], record["institution"]) == ("Alice B.", "ab@example.org", "EMBL")
+    assert (record.name, record.email, record.institution) == ("Alice B.", "ab@example.org", "EMBL")
     bad = alice.post("/profile", {"name": "", "email": "not-an-address"}, page="/profile")
     assert bad.status_code == 400 and "is-invalid" in bad.get_data(as_text=True)
 

@@ -12,17 +12,17 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
-from annotator.reference.bundle import write_demo_bundle
-from annotator.reference.synthetic import generate
-from annotator.references import DEMO_ID, ReferenceStore
-from gas_shared.runtime.transitions import to_item
-from web.fake_globus import create_app as fake_globus_app
+from annotator.synthetic.bundle import DEMO_ID, write_demo_bundle
+from annotator.synthetic.genome import generate
+from gas_shared.store.bundles import Bundles
+from gas_shared.store.table import to_item
+from gas_tools.fake_globus import create_app as fake_globus_app
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|<meta name="csrf-token" content="([^"]+)"')
 
 
 class FakeGlobus:
-    """web.fake_globus served from a thread on a free port."""
+    """gas_tools.fake_globus served from a thread on a free port."""
 
     def __init__(self, client_id: str, secret: str):
         self.app = fake_globus_app({client_id: secret})
@@ -43,7 +43,7 @@ def install_demo(s3: Any, bucket: str, where: Path) -> None:
     bundle = where / "demo-bundle"
     if not (bundle / "manifest.json").exists():
         write_demo_bundle(bundle)
-    ReferenceStore(s3, bucket, where).install(bundle)
+    Bundles(s3, bucket).install(bundle)
 
 
 @dataclass

@@ -6,8 +6,8 @@ import pytest
 
 from annotator.engine.errors import VcfError
 from annotator.engine.pipeline import annotate
-from annotator.reference.bundle import write_bundle
-from annotator.reference.synthetic import generate
+from annotator.synthetic.bundle import write_bundle
+from annotator.synthetic.genome import generate
 
 CORPUS = Path(__file__).parent / "corpus"
 

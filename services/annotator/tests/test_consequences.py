@@ -10,8 +10,8 @@ import pysam
 import pytest
 
 from annotator.engine.pipeline import annotate
-from annotator.reference.bundle import write_bundle
-from annotator.reference.synthetic import Gene, Genome, generate, revcomp
+from annotator.synthetic.bundle import write_bundle
+from annotator.synthetic.genome import Gene, Genome, generate, revcomp
 
 BASES = "ACGT"
 _AMINO = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"

@@ -13,9 +13,9 @@ import pysam
 import pytest
 
 from annotator.engine.pipeline import annotate
-from annotator.reference.bundle import FASTA, GFF3, write_bundle
-from annotator.reference.samples import records
-from annotator.reference.synthetic import generate
+from annotator.synthetic.bundle import FASTA, GFF3, write_bundle
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import records
 
 GENOME = generate(seed=5, contigs=(("chr1", 40), ("chr2", 40)))
 CONTIGS = "".join(f"##contig=<ID={name},length={len(bases)}>\n" for name, bases in GENOME.contigs.items())

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from annotator.engine import summary as summary_module
-from annotator.engine.summary import FIRST_VARIANTS, Flanks, GeneIndex, Summariser, _terms, _worst, region
+from annotator.engine.report import summary as summary_module
+from annotator.engine.report.summary import FIRST_VARIANTS, Flanks, GeneIndex, Summariser, _terms, _worst, region
 
 GENES = GeneIndex(
     starts={"chr1": [10_000, 30_000], "chr2": [5_000]},

@@ -11,11 +11,11 @@ import random
 import pysam
 import pytest
 
+from annotator.engine.check.validation import Validator, canonical
 from annotator.engine.errors import VcfError
-from annotator.engine.validation import Validator, canonical
-from annotator.reference.bundle import FASTA, write_bundle
-from annotator.reference.samples import records
-from annotator.reference.synthetic import generate
+from annotator.synthetic.bundle import FASTA, write_bundle
+from annotator.synthetic.genome import generate
+from annotator.synthetic.samples import records
 
 GENOME = generate()
 HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"

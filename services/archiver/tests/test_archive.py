@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from archiver.archive import Archiver
-from gas_shared.messages import decode
+from gas_shared.contract.messages import decode
 from gas_shared.runtime.consumer import Deferred
 
 

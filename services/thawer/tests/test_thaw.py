@@ -2,10 +2,12 @@ import uuid
 
 import pytest
 
-from gas_shared.messages import ObjectRestored
+from gas_shared.contract.keys import JobKeys, job_of
+from gas_shared.contract.messages import ObjectRestored
 from gas_shared.runtime.consumer import PermanentError
+from gas_shared.store.records import Job
 from thawer.notices import restored
-from thawer.thaw import Thawer, job_of
+from thawer.thaw import Thawer
 
 
 class _Results:
@@ -14,7 +16,7 @@ class _Results:
 
 def test_results_keys_name_their_user_and_job():
     user, job = uuid.uuid4(), uuid.uuid4()
-    assert job_of(f"{user}/{job}/results/a b.vcf.gz") == (user, job)
+    assert job_of(f"{user}/{job}/results/a b.vcf.gz") == JobKeys(str(user), str(job))
     assert job_of("not/a/gas-key") is None
     assert job_of(f"{user}/{job}") is None
 
@@ -24,7 +26,7 @@ def test_results_keys_name_their_user_and_job():
     ("another-bucket", f"{uuid.uuid4()}/{uuid.uuid4()}/results/x.vcf"),
 ])
 def test_an_s3_event_for_a_foreign_key_or_bucket_is_permanent(bucket, key):
-    thawer = Thawer(jobs=None, results=_Results(), publisher=None, mailer=None, web_url="http://gas",
+    thawer = Thawer(jobs=None, users=None, results=_Results(), publisher=None, mailer=None, web_url="http://gas",
                     recheck_seconds=1)
     event = ObjectRestored(bucket=bucket, key=key, event_time="2026-11-23T10:00:00Z")
     with pytest.raises(PermanentError, match="not a GAS results key"):
@@ -32,6 +34,7 @@ def test_an_s3_event_for_a_foreign_key_or_bucket_is_permanent(bucket, key):
 
 
 def test_the_restored_mail_names_the_file_and_links_the_job():
-    subject, body = restored({"job_id": "j1", "input_filename": "trio <1>.vcf"}, "https://gas.example/")
+    job = Job(job_id="j1", user_id="u1", submitted_at="2026-11-23T10:00:00Z", input_filename="trio <1>.vcf")
+    subject, body = restored(job, "https://gas.example/")
     assert subject == "GAS: the results of trio <1>.vcf are available again"
     assert "https://gas.example/jobs/j1" in body

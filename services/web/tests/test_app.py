@@ -4,6 +4,7 @@ from pydantic import ValidationError
 from gas_shared.runtime.health import Readiness
 from web.app import create_app
 from web.settings import WebSettings
+from web.wiring import of
 
 
 class NoAws:
@@ -31,20 +32,20 @@ def test_healthz_is_alive_without_touching_dependencies(client):
 
 
 def test_readyz_reports_each_dependency(app, client):
-    app.extensions["gas.readiness"] = Readiness({"table:jobs": lambda: None})
+    of(app).readiness = Readiness({"table:jobs": lambda: None})
     assert client.get("/readyz").json == {"status": "ready", "checks": {"table:jobs": "ok"}}
 
     def down():
         raise ConnectionError("refused")
 
-    app.extensions["gas.readiness"] = Readiness({"table:jobs": down})
+    of(app).readiness = Readiness({"table:jobs": down})
     answer = client.get("/readyz")
     assert answer.status_code == 503
     assert answer.json["checks"]["table:jobs"].startswith("failing: ConnectionError")
 
 
 def test_readiness_checks_cover_tables_buckets_and_topics(app):
-    checks = app.extensions["gas.readiness"]._checks
+    checks = of(app).readiness._checks
     assert set(checks) == {"table:jobs", "table:users", "bucket:inputs", "bucket:results", "topic:jobs", "topic:users"}
 
 

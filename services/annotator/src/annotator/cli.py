@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .engine.errors import VcfError
 from .engine.pipeline import annotate
-from .reference.bundle import write_demo_bundle
+from .synthetic.bundle import write_demo_bundle
 
 
 def main(argv: list[str] | None = None) -> int:

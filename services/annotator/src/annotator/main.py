@@ -2,27 +2,27 @@
 
 import sys
 
-from gas_shared.jobs import JobStore
-from gas_shared.messages import JobRequested
+from gas_shared.contract.messages import JobRequested
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.worker import Runtime
+from gas_shared.store.stores import Stores
 
-from .references import ReferenceStore
+from .bundle_cache import BundleCache
 from .runner import JobRunner
 from .settings import AnnotatorSettings
 
 
 def run() -> None:
     runtime = Runtime.start("annotator", AnnotatorSettings)
-    settings, names, s3 = runtime.settings, runtime.names, runtime.aws.client("s3")
-    assert isinstance(settings, AnnotatorSettings)
+    settings, names, stores = runtime.settings, runtime.names, Stores(runtime.aws, runtime.names)
     runner = JobRunner(
         settings,
-        JobStore(runtime.aws.client("dynamodb"), names.jobs_table),
-        s3,
-        ReferenceStore(s3, names.bucket("references"), settings.reference_cache),
+        stores.jobs,
+        stores.users,
+        runtime.aws.client("s3"),
+        BundleCache(stores.bundles, settings.reference_cache),
         runtime.publisher,
-        Mailer(runtime.aws, settings.mail_from, names.users_table),
+        Mailer(runtime.aws, settings.mail_from),
         names.bucket("inputs"),
         names.bucket("results"),
     )

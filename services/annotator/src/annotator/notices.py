@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from gas_shared.store.records import Job
 
 
-def completed(job: dict[str, Any], web_url: str) -> tuple[str, str]:
-    counts = job.get("counts", {})
-    name = job.get("input_filename", "your file")
+def completed(job: Job, web_url: str) -> tuple[str, str]:
+    counts = job.counts
+    name = job.input_filename or "your file"
     subject = f"GAS: {name} is annotated"
     body = (
         f"Your annotation job for {name} is complete.\n\n"
-        f"Variants annotated: {counts.get('variants', 0)}\n"
-        f"Genes hit: {counts.get('genes_hit', 0)}\n"
-        f"Reference: {job.get('reference_id', '')}\n\n"
-        f"See the results: {web_url.rstrip('/')}/jobs/{job['job_id']}\n"
+        f"Variants annotated: {counts.variants if counts else 0}\n"
+        f"Genes hit: {counts.genes_hit if counts else 0}\n"
+        f"Reference: {job.reference_id}\n\n"
+        f"See the results: {web_url.rstrip('/')}/jobs/{job.job_id}\n"
     )
     return subject, body
 
 
-def failed(job: dict[str, Any], web_url: str) -> tuple[str, str]:
-    name = job.get("input_filename", "your file")
-    line = job.get("failure_line")
-    where = f" (line {line})" if line else ""
+def failed(job: Job, web_url: str) -> tuple[str, str]:
+    name = job.input_filename or "your file"
+    where = f" (line {job.failure_line})" if job.failure_line else ""
     subject = f"GAS: {name} could not be annotated"
     body = (
         f"Your annotation job for {name} failed{where}:\n\n"
-        f"  {job.get('failure_reason', 'unknown error')}\n\n"
-        f"Fix the file and submit it again: {web_url.rstrip('/')}/jobs/{job['job_id']}\n"
+        f"  {job.failure_reason or 'unknown error'}\n\n"
+        f"Fix the file and submit it again: {web_url.rstrip('/')}/jobs/{job.job_id}\n"
     )
     return subject, body

@@ -14,18 +14,21 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from gas_shared.jobs import COMPLETED, FAILED, FINISHED, JobStore
-from gas_shared.messages import JobCompleted, JobFailed, JobRequested, stable_id
-from gas_shared.messages.envelope import now
+from gas_shared.contract.keys import JobKeys, stable_id
+from gas_shared.contract.messages import JobCompleted, JobFailed, JobRequested
+from gas_shared.contract.times import now
 from gas_shared.runtime.aws import is_transient
-from gas_shared.runtime.consumer import RetryableError, delivery
+from gas_shared.runtime.consumer import RetryableError, defer_while_busy, delivery
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
+from gas_shared.store.jobs import JobStore
+from gas_shared.store.records import COMPLETED, FAILED, Job
+from gas_shared.store.users import UserStore
 
 from . import notices
+from .bundle_cache import BundleCache, UnknownReference
 from .engine.errors import VcfError
 from .engine.pipeline import annotate
-from .references import ReferenceStore, UnknownReference
 from .settings import AnnotatorSettings
 
 log = logging.getLogger(__name__)
@@ -72,10 +75,12 @@ class Throttled:
 
 
 class JobRunner:
-    def __init__(self, settings: AnnotatorSettings, store: JobStore, s3: Any, references: ReferenceStore,
-                 publisher: Publisher, mailer: Mailer, inputs_bucket: str, results_bucket: str):
+    def __init__(self, settings: AnnotatorSettings, store: JobStore, users: UserStore, s3: Any,
+                 references: BundleCache, publisher: Publisher, mailer: Mailer, inputs_bucket: str,
+                 results_bucket: str):
         self._settings = settings
         self._store = store
+        self._users = users
         self._s3 = s3
         self._references = references
         self._publisher = publisher
@@ -91,7 +96,7 @@ class JobRunner:
         if not claim.granted:
             if claim.job is None:
                 log.warning("job %s has no record (deleted?): nothing to do", job_id)
-            elif claim.job["status"] in FINISHED:
+            elif claim.job.finished:
                 self._announce(claim.job)  # a redelivery after the work: finish what may not have been said
             else:
                 raise RetryableError(f"job {job_id} is running elsewhere; its lease ends in {claim.retry_after:.0f}s")
@@ -109,7 +114,7 @@ class JobRunner:
                 log.exception("job %s failed on its last delivery", job_id)
                 self._store.fail(job_id, f"internal error: {type(e).__name__}: {e}"[:500], None)
         job = self._store.get(job_id)
-        if job and job["status"] in FINISHED:
+        if job and job.finished:
             self._announce(job)
 
     def _run(self, request: JobRequested, worker: str, scratch: Path) -> None:
@@ -131,41 +136,42 @@ class JobRunner:
             self._store.fail(job_id, e.reason, e.line)
             return
         progress("storing", result.summary.variants)
-        prefix = f"{request.user_id}/{request.job_id}/results/"
-        keys = {name: prefix + path.name for name, path in result.files.items()}
+        where = JobKeys(str(request.user_id), job_id)
+        keys = {name: where.result(path.name) for name, path in result.files.items()}
         with ThreadPoolExecutor(max_workers=len(keys)) as uploads:  # the plain VCF is most of the time
             for done in [uploads.submit(self._s3.upload_file, str(path), self._results, keys[name])
                          for name, path in result.files.items()]:
                 done.result()
-        counts = {"variants": result.summary.variants, "records_in": result.report.records_in,
-                  "skipped": sum(result.report.skipped.values()), "genes_hit": len(result.summary.genes),
-                  "by_impact": dict(result.summary.by_impact)}
-        self._store.complete(job_id, worker, keys, counts)
+        self._store.complete(job_id, worker, keys, result.counts())
 
-    def _announce(self, job: dict[str, Any]) -> None:
+    def _announce(self, job: Job) -> None:
         """Publish the outcome and mail the user, each once; publish, then mark: a crash between the two
         repeats the message (with the same id, fixed by the job), never loses it. Likewise the mail."""
-        job_id, user_id = job["job_id"], job["user_id"]
-        if job["status"] not in FINISHED:
+        if not job.finished:
             return
         # Claimed first (JobStore.once): two deliveries of one request finishing together announce once.
-        if not job.get("announced_at"):
-            self._store.once(job_id, "announced_at", lambda: self._publish_outcome(job))
-        if not job.get("notified_at"):
-            render = notices.completed if job["status"] == COMPLETED else notices.failed
-            subject, body = render(job, self._settings.web_url)
-            self._store.once(job_id, "notified_at", lambda: self._mailer.send_to_user(user_id, subject, body))
+        if not job.done("announced_at"):
+            defer_while_busy(self._store.once(job.job_id, "announced_at", lambda: self._publish_outcome(job)))
+        if not job.done("notified_at"):
+            defer_while_busy(self._store.once(job.job_id, "notified_at", lambda: self._notify(job)))
 
-    def _publish_outcome(self, job: dict[str, Any]) -> None:
-        job_id, user_id = job["job_id"], job["user_id"]
-        if job["status"] == COMPLETED:
+    def _notify(self, job: Job) -> None:
+        to = self._users.recipient(job.user_id)
+        if to is None:
+            log.warning("user %s has no e-mail address; not notified", job.user_id)
+            return
+        render = notices.completed if job.status == COMPLETED else notices.failed
+        subject, body = render(job, self._settings.web_url)
+        self._mailer.send(to, subject, body)
+
+    def _publish_outcome(self, job: Job) -> None:
+        if job.status == COMPLETED:
             self._publisher.publish(JobCompleted(
-                job_id=job_id, user_id=user_id, completed_at=job.get("completed_at") or now(),
-                results=job["results"], variant_count=int(job.get("counts", {}).get("variants", 0)),
-            ), message_id=stable_id(job_id, "job.completed"))
-        elif job["status"] == FAILED:
+                job_id=job.job_id, user_id=job.user_id, completed_at=job.completed_at or now(),
+                results=job.results, variant_count=job.variant_count,
+            ), message_id=stable_id(job.job_id, "job.completed"))
+        elif job.status == FAILED:
             self._publisher.publish(JobFailed(
-                job_id=job_id, user_id=user_id, failed_at=job.get("failed_at") or now(),
-                reason=job.get("failure_reason", "unknown"),
-                line=int(job["failure_line"]) if job.get("failure_line") else None,
-            ), message_id=stable_id(job_id, "job.failed"))
+                job_id=job.job_id, user_id=job.user_id, failed_at=job.failed_at or now(),
+                reason=job.failure_reason or "unknown", line=job.failure_line or None,
+            ), message_id=stable_id(job.job_id, "job.failed"))

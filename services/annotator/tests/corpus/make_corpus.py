@@ -7,7 +7,7 @@ import gzip
 import io
 from pathlib import Path
 
-from annotator.reference.synthetic import generate
+from annotator.synthetic.genome import generate
 
 HERE = Path(__file__).parent
 G = generate()

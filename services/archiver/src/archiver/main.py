@@ -2,20 +2,18 @@
 
 import sys
 
-from gas_shared.jobs import JobStore
-from gas_shared.messages import JobCompleted, UserPlanChanged
-from gas_shared.results import ResultObjects
+from gas_shared.contract.messages import JobCompleted, UserPlanChanged
 from gas_shared.runtime.worker import Runtime
-from gas_shared.users import UserStore
+from gas_shared.store.stores import Stores
 
 from .archive import Archiver
+from .settings import ArchiverSettings
 
 
 def run() -> None:
-    runtime = Runtime.start("archiver")
-    ddb, names = runtime.aws.client("dynamodb"), runtime.names
-    archiver = Archiver(JobStore(ddb, names.jobs_table), UserStore(ddb, names.users_table),
-                        ResultObjects(runtime.aws.client("s3"), names.bucket("results")), runtime.publisher,
+    runtime = Runtime.start("archiver", ArchiverSettings)
+    stores = Stores(runtime.aws, runtime.names)
+    archiver = Archiver(stores.jobs, stores.users, stores.results, runtime.publisher,
                         runtime.settings.free_retention_seconds)
     sys.exit(runtime.serve({
         "archive": {JobCompleted: archiver.job_completed},

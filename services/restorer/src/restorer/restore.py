@@ -6,15 +6,17 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from gas_shared.jobs import ARCHIVED, ARCHIVING, COMPLETED, RESTORING, JobStore
-from gas_shared.messages import RestoreRequested, UserPlanChanged, stable_id
-from gas_shared.results import EXPEDITED, RETRIEVAL_TIME, STANDARD_TIER, ResultObjects
-from gas_shared.runtime.consumer import Deferred, delivery, recheck_delay
+from gas_shared.contract.keys import stable_id
+from gas_shared.contract.messages import RestoreRequested, UserPlanChanged
+from gas_shared.contract.plans import PREMIUM
+from gas_shared.contract.times import now, record_time
+from gas_shared.runtime.consumer import Deferred, defer_while_busy, delivery, recheck_delay
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.runtime.transitions import record_time
-from gas_shared.users import PREMIUM, UserStore
+from gas_shared.store.jobs import JobStore
+from gas_shared.store.records import ARCHIVED, ARCHIVING, COMPLETED, RESTORING, Job
+from gas_shared.store.results import EXPEDITED, RETRIEVAL_TIME, STANDARD_TIER, ResultObjects
+from gas_shared.store.users import UserStore
 
 log = logging.getLogger(__name__)
 
@@ -35,36 +37,41 @@ class Restorer:
             return
         waiting = 0
         for listed in self._jobs.of_user(user_id):
-            if listed.get("status") != COMPLETED:
+            if listed.status != COMPLETED:
                 continue
             # The index may lag a moment behind the table: act only on what a consistent read says.
-            job = self._jobs.get(listed["job_id"])
+            job = self._jobs.get(listed.job_id)
             if job is None:
                 continue
-            if job.get("storage") == ARCHIVING:
+            if job.storage == ARCHIVING:
                 waiting += 1  # an archive in progress: restore it once it is ARCHIVED
-            elif job.get("storage") in (ARCHIVED, RESTORING):
+            elif job.storage in (ARCHIVED, RESTORING):
                 self.restore(job)
         if waiting:
             raise Deferred(recheck_delay(self._recheck, delivery().deferrals),
                            f"user {user_id}: {waiting} jobs are being archived; restoring them after")
 
-    def restore(self, job: dict[str, Any]) -> None:
-        job_id, keys = job["job_id"], sorted(job.get("results", {}).values())
+    def restore(self, job: Job) -> None:
+        job_id, keys = job.job_id, job.result_keys
         # Every object first, then the record: it never claims a restore that was not asked for. Asking
         # again (a redelivery) is harmless: S3 answers RestoreAlreadyInProgress.
         tiers = {self._results.restore(key) for key in keys}
         tier = STANDARD_TIER if STANDARD_TIER in tiers else EXPEDITED
-        if job["storage"] == ARCHIVED:
+        if job.storage == ARCHIVED:
             expected = datetime.fromtimestamp(self._clock(), UTC) + RETRIEVAL_TIME[tier]
             step = self._jobs.begin_restore(job_id, tier, record_time(expected))
-            if step.item is None or step.item.get("storage") != RESTORING:
+            if step.item is None or step.item.storage != RESTORING:
                 return
             job = step.item
-            log.info("job %s: %s restore of %d objects requested, ready by %s", job_id, tier, len(keys),
-                     job["restore"]["expected_ready_at"])
-        restore = job["restore"]
-        self._jobs.once_per_cycle(job, "restore_announced", lambda: self._publisher.publish(RestoreRequested(
-            job_id=job_id, user_id=job["user_id"], keys=keys, tier=restore["tier"],
-            requested_at=restore["requested_at"], expected_ready_at=restore["expected_ready_at"],
-        ), message_id=stable_id(job_id, "restore.requested", int(job.get("cycle", 0)))))
+            if job.restore:
+                log.info("job %s: %s restore of %d objects requested, ready by %s", job_id, job.restore.tier,
+                         len(keys), job.restore.expected_ready_at)
+        restore = job.restore
+        if restore is None:  # RESTORING always carries its restore; a record edited by hand may not
+            log.warning("job %s is RESTORING with no restore recorded: nothing to announce", job_id)
+            return
+        defer_while_busy(self._jobs.once_per_cycle(job, "restore_announced", lambda: self._publisher.publish(
+            RestoreRequested(job_id=job_id, user_id=job.user_id, keys=keys, tier=restore.tier or tier,
+                             requested_at=restore.requested_at or now(),
+                             expected_ready_at=restore.expected_ready_at or now()),
+            message_id=stable_id(job_id, "restore.requested", job.cycle))))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from gas_shared.store.records import Job
 
 
-def restored(job: dict[str, Any], web_url: str) -> tuple[str, str]:
-    name = job.get("input_filename", "your file")
+def restored(job: Job, web_url: str) -> tuple[str, str]:
+    name = job.input_filename or "your file"
     subject = f"GAS: the results of {name} are available again"
     body = (
         f"The annotation results of {name} are back from archive storage and can be downloaded again.\n\n"
-        f"See the results: {web_url.rstrip('/')}/jobs/{job['job_id']}\n"
+        f"See the results: {web_url.rstrip('/')}/jobs/{job.job_id}\n"
     )
     return subject, body

@@ -7,39 +7,30 @@ enough: while S3 is still restoring, the thawer looks again later, so nothing wa
 from __future__ import annotations
 
 import logging
-import uuid
-from typing import Any
 
-from gas_shared.jobs import AVAILABLE, RESTORING, JobStore
-from gas_shared.messages import JobRestored, ObjectRestored, RestoreRequested, stable_id
-from gas_shared.messages.envelope import now
-from gas_shared.results import ResultObjects, Thaw
-from gas_shared.runtime.consumer import Deferred, PermanentError, delivery, recheck_delay
+from gas_shared.contract.keys import job_of, stable_id
+from gas_shared.contract.messages import JobRestored, ObjectRestored, RestoreRequested
+from gas_shared.contract.times import now
+from gas_shared.runtime.consumer import Deferred, PermanentError, defer_while_busy, delivery, recheck_delay
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
+from gas_shared.store.jobs import JobStore
+from gas_shared.store.records import AVAILABLE, RESTORING, Job
+from gas_shared.store.results import ResultObjects, Thaw
+from gas_shared.store.users import UserStore
 
 from . import notices
 
 log = logging.getLogger(__name__)
 
 
-def job_of(key: str) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The (user_id, job_id) a results key belongs to, or None for a key GAS did not write."""
-    parts = key.split("/", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        return uuid.UUID(parts[0]), uuid.UUID(parts[1])
-    except ValueError:
-        return None
-
-
 class Thawer:
     """Handlers of the thaw queue."""
 
-    def __init__(self, jobs: JobStore, results: ResultObjects, publisher: Publisher, mailer: Mailer,
-                 web_url: str, recheck_seconds: float):
-        self._jobs, self._results, self._publisher, self._mailer = jobs, results, publisher, mailer
+    def __init__(self, jobs: JobStore, users: UserStore, results: ResultObjects, publisher: Publisher,
+                 mailer: Mailer, web_url: str, recheck_seconds: float):
+        self._jobs, self._users, self._results = jobs, users, results
+        self._publisher, self._mailer = publisher, mailer
         self._web_url = web_url
         self._recheck = recheck_seconds
 
@@ -51,20 +42,20 @@ class Thawer:
         owner = job_of(event.key)
         if owner is None or event.bucket != self._results.bucket:
             raise PermanentError(f"{event.key!r} in {event.bucket} is not a GAS results key")
-        self.thaw(str(owner[1]))
+        self.thaw(owner.job_id)
 
     def thaw(self, job_id: str) -> None:
         job = self._jobs.get(job_id)
         if job is None:
             log.info("job %s is gone (deleted): nothing to thaw", job_id)
             return
-        if job.get("storage") == AVAILABLE:
+        if job.storage == AVAILABLE:
             self._announce(job)  # done already; say what may not have been said
             return
-        if job.get("storage") != RESTORING:
-            log.info("job %s results are %s: nothing to thaw", job_id, job.get("storage"))
+        if job.storage != RESTORING:
+            log.info("job %s results are %s: nothing to thaw", job_id, job.storage)
             return
-        keys = sorted(job.get("results", {}).values())
+        keys = job.result_keys
         states = {key: self._results.thaw(key) for key in keys}
         pending = [k for k, state in states.items() if state is Thaw.PENDING]
         if pending:
@@ -74,16 +65,21 @@ class Thawer:
         if missing:
             log.warning("job %s: %d results are missing (deleted meanwhile?): %s", job_id, len(missing), missing)
         step = self._jobs.finish_restore(job_id)
-        if step.item is not None and step.item.get("storage") == AVAILABLE:
+        if step.item is not None and step.item.storage == AVAILABLE:
             if step.applied:
                 log.info("job %s: %d objects back in STANDARD storage", job_id, len(keys))
             self._announce(step.item)
 
-    def _announce(self, job: dict[str, Any]) -> None:
-        job_id, cycle = job["job_id"], int(job.get("cycle", 0))
-        self._jobs.once_per_cycle(job, "restored_announced", lambda: self._publisher.publish(JobRestored(
-            job_id=job_id, user_id=job["user_id"], restored_at=job.get("restored_at") or now(),
-        ), message_id=stable_id(job_id, "job.restored", cycle)))
+    def _announce(self, job: Job) -> None:
+        defer_while_busy(self._jobs.once_per_cycle(job, "restored_announced", lambda: self._publisher.publish(
+            JobRestored(job_id=job.job_id, user_id=job.user_id, restored_at=job.restored_at or now()),
+            message_id=stable_id(job.job_id, "job.restored", job.cycle))))
+        defer_while_busy(self._jobs.once_per_cycle(job, "restored_notified", lambda: self._notify(job)))
+
+    def _notify(self, job: Job) -> None:
+        to = self._users.recipient(job.user_id)
+        if to is None:
+            log.warning("user %s has no e-mail address; not notified", job.user_id)
+            return
         subject, body = notices.restored(job, self._web_url)
-        self._jobs.once_per_cycle(job, "restored_notified",
-                                  lambda: self._mailer.send_to_user(job["user_id"], subject, body))
+        self._mailer.send(to, subject, body)

@@ -9,15 +9,18 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from .backend import Backend
-from .globus import GlobusLogin, Identity
+from gas_shared.contract.messages import UserPlanChanged
+from gas_shared.contract.plans import Plan
+from gas_shared.store.records import User
+
+from .globus import Identity
+from .wiring import gas
 
 DEV_NAMESPACE = uuid.UUID("4c1f0d8e-7a2b-4e55-9d0c-2b8f6e3a9c17")
 DEV_TOKEN_PREFIX = "gasdev."  # noqa: S105 - a marker, not a secret
@@ -26,51 +29,29 @@ DEV_TOKEN_SECONDS = 7 * 24 * 3600
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class User:
-    user_id: str
-    record: dict[str, Any]
-
-    @property
-    def plan(self) -> str:
-        return "premium" if self.record.get("plan") == "premium" else "free"
-
-    @property
-    def name(self) -> str:
-        return str(self.record.get("name") or self.record.get("email") or "you")
-
-
-def backend() -> Backend:
-    return cast(Backend, current_app.extensions["gas.backend"])
-
-
-def globus() -> GlobusLogin | None:
-    return cast(GlobusLogin | None, current_app.extensions.get("gas.globus"))
-
-
 def dev_user_id(email: str) -> str:
     """Dev sign-in users get a stable id from their e-mail, shaped like a Globus identity id."""
     return str(uuid.uuid5(DEV_NAMESPACE, email.strip().lower()))
 
 
 def sign_in(identity: Identity, tokens: dict[str, str] | None = None) -> User:
-    gas = backend()
-    record = gas.users.ensure(identity.user_id, {"name": identity.name, "email": identity.email,
-                                                 "institution": identity.institution})
+    users = gas().stores.users
+    user = users.ensure(identity.user_id, {"name": identity.name, "email": identity.email,
+                                           "institution": identity.institution})
     session_id = secrets.token_urlsafe(24)
-    gas.users.open_session(identity.user_id, session_id, gas.settings.session_hours * 3600, tokens)
+    users.open_session(identity.user_id, session_id, gas().settings.session_hours * 3600, tokens)
     session.clear()  # a fresh session at each sign-in: nothing set before it carries over
     session.permanent = True
     session["uid"], session["sid"] = identity.user_id, session_id
-    return User(identity.user_id, record)
+    return user
 
 
 def sign_out() -> None:
     uid, sid = session.get("uid"), session.get("sid")
     session.clear()
     if uid and sid:
-        tokens = backend().users.close_session(uid, sid)
-        login = globus()
+        tokens = gas().stores.users.close_session(uid, sid)
+        login = gas().globus
         if tokens and login:
             login.revoke(tokens)
 
@@ -80,10 +61,23 @@ def session_user() -> User | None:
         g.gas_user = None
         uid, sid = session.get("uid"), session.get("sid")
         if uid and sid:
-            record = backend().users.get(uid)
-            if record and backend().users.session_live(record, sid):
-                g.gas_user = User(uid, record)
+            users = gas().stores.users
+            user = users.get(uid)
+            if user and users.session_live(user, sid):
+                g.gas_user = user
     return cast(User | None, g.gas_user)
+
+
+def change_plan(user: User, plan: Plan) -> Plan | None:
+    """Set the user's plan and tell the lifecycle services; the previous plan, or None if it was so already.
+
+    The record is written before the message is published, so a service that re-reads the plan on
+    receipt never sees an older plan than the message says.
+    """
+    previous = gas().stores.users.change_plan(user.user_id, plan)
+    if previous is not None:
+        gas().publisher.publish(UserPlanChanged.of(user.user_id, plan, previous))
+    return previous
 
 
 def bearer_user() -> User | None:
@@ -93,15 +87,15 @@ def bearer_user() -> User | None:
         return None
     token = header.removeprefix("Bearer ").strip()
     identity: Identity | None = None
+    login = gas().globus
     if token.startswith(DEV_TOKEN_PREFIX):
-        if backend().settings.dev_login:
+        if gas().settings.dev_login:
             identity = read_dev_token(token)
-    elif globus() is not None:
-        identity = globus().introspect(token)  # type: ignore[union-attr]
+    elif login is not None:
+        identity = login.introspect(token)
     if identity is None:
         return None
-    record = backend().users.ensure(identity.user_id, {"name": identity.name, "email": identity.email})
-    return User(identity.user_id, record)
+    return gas().stores.users.ensure(identity.user_id, {"name": identity.name, "email": identity.email})
 
 
 def _dev_tokens() -> URLSafeTimedSerializer:

@@ -6,27 +6,28 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf import CSRFProtect
 
+from gas_shared.contract.topology import TOPICS, Names
 from gas_shared.runtime import checks, logs
 from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.health import Readiness
 from gas_shared.runtime.settings import load
-from gas_shared.topology import TOPICS, Names
 
 from . import health, security
 from .accounts import session_user
-from .backend import Backend
-from .globus import GlobusLogin
 from .routes import api, errors, jobs, pages, signin
 from .settings import WebSettings
-from .submissions import Submissions
+from .wiring import Gas
 
 
 def create_app(settings: WebSettings | None = None, aws: Aws | None = None) -> Flask:
     settings = settings or load(WebSettings)
     logs.configure("web", settings.log_level)
-    aws = aws or Aws()
+    aws = aws or Aws.of(settings)
     names = Names(settings.prefix)
-    gas = Backend(aws, settings)
+    ready_checks = checks.for_service(aws, names, queues=())
+    for topic in TOPICS:  # the web app publishes job.requested and user.plan_changed
+        ready_checks[f"topic:{topic}"] = checks.topic(aws, names.topic(topic))
+    gas = Gas.make(settings, aws, Readiness(ready_checks))
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key.get_secret_value(), BOOTSTRAP_SERVE_LOCAL=True,
@@ -34,16 +35,7 @@ def create_app(settings: WebSettings | None = None, aws: Aws | None = None) -> F
     security.install(app, gas, secure_cookies=settings.deployment == "production")
     Bootstrap5(app)
     csrf = CSRFProtect(app)
-    ready_checks = checks.for_service(aws, names, queues=())
-    for topic in TOPICS:  # the web app publishes job.requested and user.plan_changed
-        ready_checks[f"topic:{topic}"] = checks.topic(aws, names.topic(topic))
-    app.extensions["gas.settings"] = settings
-    app.extensions["gas.readiness"] = Readiness(ready_checks)
-    app.extensions["gas.backend"] = gas
-    app.extensions["gas.submissions"] = Submissions(gas, settings.secret_key.get_secret_value())
-    if settings.globus_enabled:
-        app.extensions["gas.globus"] = GlobusLogin(settings.globus_client_id,
-                                                   settings.globus_client_secret.get_secret_value())
+    gas.install(app)
     app.register_blueprint(health.blueprint)
     for module in (pages, signin, jobs):
         app.register_blueprint(module.blueprint)

@@ -1,6 +1,6 @@
 """Globus Auth through the unmodified globus-sdk: the authorization-code flow, introspection, revocation.
 
-GLOBUS_SDK_SERVICE_URL_AUTH points the SDK at the fake server (web.fake_globus) in tests and the embedded
+GLOBUS_SDK_SERVICE_URL_AUTH points the SDK at the fake server (gas_tools.fake_globus) in tests and the embedded
 stack; nothing here knows the difference.
 """
 

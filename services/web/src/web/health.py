@@ -1,15 +1,16 @@
 """/healthz and /readyz for the web service, answered the same way as the workers' health server."""
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
-from gas_shared.runtime.health import Readiness, health_answer
+from gas_shared.runtime.health import health_answer
+
+from .wiring import gas
 
 blueprint = Blueprint("health", __name__)
 
 
 def _answer(path: str) -> tuple[Response, int]:
-    readiness: Readiness = current_app.extensions["gas.readiness"]
-    status, body = health_answer(path, lambda: True, readiness)
+    status, body = health_answer(path, lambda: True, gas().readiness)
     return jsonify(body), status
 
 

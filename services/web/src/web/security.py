@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from flask import Flask, Response
 
-from flask import Flask, Response, current_app
-
-from .backend import Backend
-
-
-def upload_origin(gas: Backend) -> str:
-    """Where browsers POST uploads (the inputs bucket's endpoint), which the CSP must allow."""
-    url = gas.s3.generate_presigned_post(Bucket=gas.inputs, Key="origin-probe")["url"]  # signs; no request
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+from .wiring import Gas
 
 
 def content_security_policy(s3_origin: str) -> str:
@@ -30,7 +21,7 @@ def content_security_policy(s3_origin: str) -> str:
     ])
 
 
-def install(app: Flask, gas: Backend, *, secure_cookies: bool) -> None:
+def install(app: Flask, gas: Gas, *, secure_cookies: bool) -> None:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="__Host-gas" if secure_cookies else "gas",
@@ -41,13 +32,13 @@ def install(app: Flask, gas: Backend, *, secure_cookies: bool) -> None:
 
     @app.after_request
     def headers(answer: Response) -> Response:
-        origin = current_app.extensions.get("gas.upload_origin")
+        origin = gas.upload_origin
         if origin is None:
             try:
-                origin = upload_origin(gas)
+                origin = gas.inputs.origin()  # where browsers POST uploads: the inputs bucket's endpoint
             except Exception:  # no credentials yet (unit tests): the page still gets a strict policy
                 origin = ""
-            current_app.extensions["gas.upload_origin"] = origin
+            gas.upload_origin = origin
         answer.headers.setdefault("Content-Security-Policy", content_security_policy(origin))
         answer.headers["X-Content-Type-Options"] = "nosniff"
         answer.headers["Referrer-Policy"] = "same-origin"

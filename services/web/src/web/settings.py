@@ -6,12 +6,14 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
-from gas_shared.runtime.settings import ServiceSettings
+from gas_shared.contract.plans import PREMIUM, Plan
+from gas_shared.runtime.settings import RetentionSettings, ServiceSettings
 
 KB, MB, GB = 1024, 1024**2, 1024**3
 
 
-class WebSettings(ServiceSettings):
+class WebSettings(ServiceSettings, RetentionSettings):
+    web_url: str = Field("http://127.0.0.1:8080", description="the web app's public URL (Globus sign-in returns here)")
     secret_key: SecretStr = Field(min_length=32, description="signs session cookies and upload tickets; required")
     web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
     # `development` is the embedded stack and compose on a laptop: plain HTTP and, if asked, the dev sign-in.
@@ -39,5 +41,5 @@ class WebSettings(ServiceSettings):
     def globus_enabled(self) -> bool:
         return bool(self.globus_client_id)
 
-    def upload_limit(self, plan: str) -> int:
-        return self.premium_upload_limit if plan == "premium" else self.free_upload_limit
+    def upload_limit(self, plan: Plan) -> int:
+        return self.premium_upload_limit if plan == PREMIUM else self.free_upload_limit

@@ -1,7 +1,7 @@
 """Uploads and jobs as the user makes them: a presigned POST, the callback that turns the upload into a
 PENDING job, the sample job, resubmission and deletion. The pages and the JSON API both call these.
 
-The object key is made here (`<user_id>/<job_id>/input.vcf[.gz]`) and travels inside a signed ticket, so
+The object key is made by contract.keys (`<user_id>/<job_id>/input.vcf[.gz]`) and travels inside a signed ticket, so
 the callback never takes a key from the request. The emulator does not enforce POST policies, and the
 policy is only the first line anyway: the callback checks owner, presence and size itself.
 """
@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from botocore.exceptions import ClientError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from gas_shared.jobs import ARCHIVING, FINISHED, PENDING
-from gas_shared.messages import JobRequested
-from gas_shared.messages.envelope import now
-from gas_shared.runtime.aws import error_code
+from gas_shared.contract.bundle import SAMPLE
+from gas_shared.contract.keys import INPUT_SUFFIXES, JobKeys, input_suffix, stable_id
+from gas_shared.contract.messages import JobRequested
+from gas_shared.contract.plans import FREE
+from gas_shared.contract.times import now
+from gas_shared.runtime.publisher import Publisher
+from gas_shared.store.records import ARCHIVING, PENDING, Job, User
+from gas_shared.store.stores import Stores
 
-from .accounts import User
-from .backend import SAMPLE, Backend
+from .catalogue import Catalogue
+from .objects import Objects
+from .settings import WebSettings
 
-SUFFIXES = (".vcf.gz", ".vcf")
 NAME_LIMIT = 255
 
 
@@ -46,9 +48,20 @@ class Upload:
     expires_in: int
 
 
+@dataclass(frozen=True)
+class Ticket:
+    """What a signed upload ticket carries, made by start_upload and checked by finish_upload."""
+
+    user_id: str
+    job_id: str
+    key: str
+    filename: str
+    reference_id: str
+
+
 def _suffix(filename: str) -> str:
     lower = filename.lower()
-    for suffix in SUFFIXES:
+    for suffix in INPUT_SUFFIXES:
         if lower.endswith(suffix) and len(filename) > len(suffix):
             return suffix
     raise SubmissionError(400, "only .vcf and .vcf.gz files can be annotated")
@@ -66,12 +79,15 @@ def clean_filename(filename: str) -> str:
 
 
 class Submissions:
-    def __init__(self, gas: Backend, secret_key: str):
-        self.gas = gas
-        self._tickets = URLSafeTimedSerializer(secret_key, salt="gas-upload-ticket")
+    def __init__(self, stores: Stores, publisher: Publisher, catalogue: Catalogue, inputs: Objects,
+                 results: Objects, references: Objects, settings: WebSettings):
+        self._stores, self._publisher, self._catalogue = stores, publisher, catalogue
+        self._inputs, self._results, self._references = inputs, results, references
+        self._settings = settings
+        self._tickets = URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="gas-upload-ticket")
 
     def _reference(self, reference_id: str) -> str:
-        if not self.gas.reference(reference_id):
+        if not self._catalogue.reference(reference_id):
             raise SubmissionError(400, f"no reference genome {reference_id!r} is installed")
         return reference_id
 
@@ -80,99 +96,90 @@ class Submissions:
         suffix = _suffix(name)
         self._reference(reference_id)
         job_id = str(uuid.uuid4())
-        key = f"{user.user_id}/{job_id}/input{suffix}"
-        limit = self.gas.settings.upload_limit(user.plan)
-        post = self.gas.s3.generate_presigned_post(
-            Bucket=self.gas.inputs, Key=key,
-            Conditions=[["content-length-range", 1, limit]],
-            ExpiresIn=self.gas.settings.link_seconds)
+        key = JobKeys(user.user_id, job_id).input(suffix)
+        limit = self._settings.upload_limit(user.plan)
+        post = self._inputs.upload_post(key, limit)
         ticket = self._tickets.dumps({"u": user.user_id, "j": job_id, "k": key, "f": name, "r": reference_id})
-        return Upload(job_id, post["url"], post["fields"], ticket, limit, self.gas.settings.link_seconds)
+        return Upload(job_id, post.url, post.fields, ticket, limit, self._settings.link_seconds)
 
-    def _read_ticket(self, user: User, ticket: str) -> dict[str, str]:
+    def _read_ticket(self, user: User, ticket: str) -> Ticket:
         try:
-            data: dict[str, str] = self._tickets.loads(ticket, max_age=self.gas.settings.link_seconds * 4)
+            data: dict[str, str] = self._tickets.loads(ticket, max_age=self._settings.link_seconds * 4)
         except SignatureExpired:
             raise SubmissionError(400, "the upload took too long; please upload the file again") from None
         except BadSignature:
             raise SubmissionError(400, "that upload ticket is not valid") from None
         if data.get("u") != user.user_id:
             raise SubmissionError(403, "that upload belongs to someone else")
-        return data
+        return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"])
 
-    def finish_upload(self, user: User, ticket: str) -> dict[str, Any]:
+    def finish_upload(self, user: User, ticket: str) -> Job:
         """The upload callback: check the object, then create the job (once, however often called)."""
-        data = self._read_ticket(user, ticket)
-        key = data["k"]
-        if not key.startswith(f"{user.user_id}/{data['j']}/"):  # made by start_upload; checked all the same
+        upload = self._read_ticket(user, ticket)
+        if not JobKeys(user.user_id, upload.job_id).owns(upload.key):  # made by start_upload; checked all the same
             raise SubmissionError(403, "that upload belongs to someone else")
-        try:
-            head = self.gas.s3.head_object(Bucket=self.gas.inputs, Key=key)
-        except ClientError as e:
-            if error_code(e) in ("404", "NoSuchKey", "NotFound"):
-                raise SubmissionError(400, "the file has not arrived; please upload it again") from None
-            raise
-        limit = self.gas.settings.upload_limit(user.plan)
-        size = int(head["ContentLength"])
+        size = self._inputs.size(upload.key)
+        if size is None:
+            raise SubmissionError(400, "the file has not arrived; please upload it again")
+        limit = self._settings.upload_limit(user.plan)
         if size > limit:
-            self.gas.s3.delete_object(Bucket=self.gas.inputs, Key=key)
+            self._inputs.delete(upload.key)
             raise SubmissionError(413, f"the file is {_size(size)}; your plan accepts files up to {_size(limit)}"
-                                       + (" (Premium accepts larger ones)" if user.plan == "free" else ""))
+                                       + (" (Premium accepts larger ones)" if user.plan == FREE else ""))
         if size == 0:
             raise SubmissionError(400, "the file is empty")
-        return self._submit(user, data["j"], key, data["f"], data["r"], size)
+        return self._submit(user, upload.job_id, upload.key, upload.filename, upload.reference_id, size)
 
-    def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str,
-                size: int) -> dict[str, Any]:
+    def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str, size: int) -> Job:
         request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user.user_id), reference_id=reference_id,
                                input_key=key, input_filename=filename, submitted_at=now())
-        self.gas.jobs.create(request, {"input_size": size})
-        job = self.gas.jobs.get(job_id) or {}
-        if job.get("status") == PENDING:
+        jobs = self._stores.jobs
+        jobs.create(request, input_size=size)
+        job = jobs.get(job_id)
+        if job is None:
+            raise SubmissionError(409, "this job was deleted while it was being submitted")
+        if job.status == PENDING:
             # Published each time the callback runs while PENDING, with one id: a lost publish is
             # repaired by calling again, and the annotator's conditional start ignores the repeats.
-            self.gas.publisher.publish(request, message_id=uuid.uuid5(uuid.UUID(job_id), "job.requested"))
+            self._publisher.publish(request, message_id=stable_id(job_id, "job.requested"))
         return job
 
-    def submit_sample(self, user: User, reference_id: str) -> dict[str, Any]:
+    def submit_sample(self, user: User, reference_id: str) -> Job:
         """One click: the reference's sample VCF, copied into the user's space and submitted."""
-        manifest = self.gas.reference(self._reference(reference_id))
-        if manifest is None or SAMPLE not in manifest.files:
+        manifest = self._catalogue.reference(self._reference(reference_id))
+        if manifest is None or not manifest.has_sample:
             raise SubmissionError(400, f"the reference {reference_id!r} has no sample file")
         job_id = str(uuid.uuid4())
-        key = f"{user.user_id}/{job_id}/input.vcf"
-        source = {"Bucket": self.gas.references_bucket, "Key": f"{reference_id}/{SAMPLE}"}
-        self.gas.s3.copy_object(Bucket=self.gas.inputs, Key=key, CopySource=source)
-        size = int(self.gas.s3.head_object(Bucket=self.gas.inputs, Key=key)["ContentLength"])
+        key = JobKeys(user.user_id, job_id).input(".vcf")
+        self._inputs.copy_from(self._references, manifest.key(SAMPLE), key)
+        size = self._inputs.size(key) or 0
         return self._submit(user, job_id, key, f"{reference_id}-sample.vcf", reference_id, size)
 
-    def resubmit(self, user: User, job: dict[str, Any]) -> dict[str, Any]:
+    def resubmit(self, user: User, job: Job) -> Job:
         """A new job from a finished job's input (a failed job, after the reference was installed, say)."""
-        if job.get("status") not in FINISHED:
+        if not job.finished:
             raise SubmissionError(409, "this job has not finished yet")
-        size = int(job.get("input_size") or 0)
-        limit = self.gas.settings.upload_limit(user.plan)
-        if size > limit:
-            raise SubmissionError(413, f"the file is {_size(size)}; your plan accepts files up to {_size(limit)}")
-        self._reference(str(job["reference_id"]))
+        limit = self._settings.upload_limit(user.plan)
+        if job.input_size > limit:
+            raise SubmissionError(413, f"the file is {_size(job.input_size)}; your plan accepts files up to "
+                                       f"{_size(limit)}")
+        self._reference(job.reference_id)
         job_id = str(uuid.uuid4())
-        suffix = ".vcf.gz" if str(job["input_key"]).endswith(".gz") else ".vcf"
-        key = f"{user.user_id}/{job_id}/input{suffix}"
-        self.gas.s3.copy_object(Bucket=self.gas.inputs, Key=key,
-                                CopySource={"Bucket": self.gas.inputs, "Key": job["input_key"]})
-        return self._submit(user, job_id, key, str(job["input_filename"]), str(job["reference_id"]), size)
+        key = JobKeys(user.user_id, job_id).input(input_suffix(job.input_key))
+        self._inputs.copy_from(self._inputs, job.input_key, key)
+        return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size)
 
-    def delete(self, job: dict[str, Any]) -> None:
+    def delete(self, job: Job) -> None:
         """A finished job and every file of it. Files go first: a failure part-way leaves a job that can
         be deleted again, never files that nothing points at."""
-        if job.get("status") not in FINISHED:
+        if not job.finished:
             raise SubmissionError(409, "a job can be deleted once it has finished")
-        if job.get("storage") == ARCHIVING:  # the archiver is moving its files right now
+        if job.storage == ARCHIVING:  # the archiver is moving its files right now
             raise SubmissionError(409, "this job's results are being archived; try again in a minute")
-        prefix = f"{job['user_id']}/{job['job_id']}/"
-        self.gas.delete_prefix(self.gas.inputs, prefix)
-        self.gas.delete_prefix(self.gas.results, prefix)
-        self.gas.jobs.delete(str(job["job_id"]))
+        prefix = JobKeys(job.user_id, job.job_id).prefix
+        self._inputs.delete_prefix(prefix)
+        self._results.delete_prefix(prefix)
+        self._stores.jobs.delete(job.job_id)
 
 
 def _size(n: int) -> str:

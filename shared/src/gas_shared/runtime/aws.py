@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import boto3
 from botocore.config import Config
@@ -17,7 +16,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from .settings import SettingsError
+from .settings import ServiceSettings, SettingsError
 
 # Error codes AWS returns for load or a passing fault: worth a retry with backoff.
 TRANSIENT_CODES = frozenset({
@@ -43,17 +42,28 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+# What S3 answers for a key that is not there: GetObject says NoSuchKey, HEAD has no body (so "404"), and
+# some emulators say NotFound.
+NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+def is_not_found(error: ClientError) -> bool:
+    return error_code(error) in NOT_FOUND_CODES
+
+
+AddressingStyle = Literal["auto", "path", "virtual"]
+
+
 class Aws:
     """Clients made once and shared by the threads of a process (boto3 clients are thread-safe)."""
 
-    def __init__(self, max_pool_connections: int = 10, read_timeout: float = 30):
+    def __init__(self, max_pool_connections: int = 10, read_timeout: float = 30,
+                 addressing_style: AddressingStyle = "auto"):
         self.session = boto3.session.Session()
         if not self.session.region_name:
             raise SettingsError("AWS_DEFAULT_REGION (or AWS_REGION) is not set")
-        # Path-style addressing for emulators reached by a plain host name (http://localstack:4566).
-        addressing = os.environ.get("GAS_S3_ADDRESSING_STYLE", "auto")
-        if addressing not in ("auto", "path", "virtual"):
-            raise SettingsError(f"GAS_S3_ADDRESSING_STYLE must be auto, path or virtual, not {addressing!r}")
+        # Path style for emulators reached by a plain host name (http://localstack:4566): GAS_S3_ADDRESSING_STYLE.
+        addressing = addressing_style
         self._config = Config(
             retries={"mode": "standard", "max_attempts": 3},
             connect_timeout=3,
@@ -81,6 +91,11 @@ class Aws:
                     name, config=self._probe_config if probe else self._config  # type: ignore[call-overload,unused-ignore]
                 )
             return self._clients[key]
+
+    @classmethod
+    def of(cls, settings: ServiceSettings, **limits: Any) -> Aws:
+        """The clients a service's settings ask for."""
+        return cls(addressing_style=settings.s3_addressing_style, **limits)
 
     @cached_property
     def _identity(self) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..topology import Names, QueueSpec
+from ..contract.topology import Names, QueueSpec
 from .aws import Aws
 from .health import Check
 

@@ -1,44 +1,42 @@
-"""E-mail through SES, and the users table lookup that says where it goes."""
+"""E-mail through SES: plain text to the address it is given, from the configured sender."""
 
 from __future__ import annotations
 
 import logging
-from email.utils import parseaddr
-from typing import Any
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
 
 from .aws import Aws
-from .transitions import StateTable
 
 log = logging.getLogger(__name__)
 
 
-class Mailer:
-    """Sends plain-text mail to GAS users from the configured sender."""
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str = ""
 
-    def __init__(self, aws: Aws, sender: str, users_table: str):
+    def header(self) -> str:
+        # formataddr quotes or RFC 2047-encodes the name as needed; CR/LF never reach a header.
+        name = "".join(ch for ch in self.name if ch.isprintable())
+        return formataddr((name, self.address)) if name else self.address
+
+
+class Mailer:
+    """Sends plain-text mail from one sender."""
+
+    def __init__(self, aws: Aws, sender: str):
         self._ses = aws.client("ses")
         self.sender = sender
-        self._users = StateTable(aws.client("dynamodb"), users_table, key="user_id", state_attr="plan")
 
-    def user(self, user_id: str) -> dict[str, Any] | None:
-        return self._users.get(user_id)
-
-    def send_to_user(self, user_id: str, subject: str, body: str) -> bool:
-        """Mail a user by id; False (and a warning) when the user has no e-mail address on file."""
-        user = self.user(user_id)
-        address = (user or {}).get("email")
-        if not address:
-            log.warning("user %s has no e-mail address; not notified", user_id)
-            return False
-        name = (user or {}).get("name", "")
+    def send(self, to: Recipient, subject: str, body: str) -> None:
         self._ses.send_email(
             Source=self.sender,
-            Destination={"ToAddresses": [f"{name} <{address}>" if name else address]},
+            Destination={"ToAddresses": [to.header()]},
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
         )
-        log.info("mailed %s: %s", user_id, subject)
-        return True
+        log.info("mailed: %s", subject)
 
 
 def sender_address(sender: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from ..messages import Envelope, Payload, encode, new_message
-from ..topology import Names
+from ..contract.messages import Envelope, Payload, encode, new_message
+from ..contract.topology import Names
 from .aws import Aws
 
 log = logging.getLogger(__name__)

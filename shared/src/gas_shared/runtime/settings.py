@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +20,23 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     http_host: str = Field("127.0.0.1", description="address the HTTP server (pages, /healthz, /readyz) binds")
     http_port: int = Field(8080, ge=1, le=65535, description="port of that HTTP server")
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto", description="path for an emulator reached by a plain host name (http://localstack:4566)")
+
+
+class RetentionSettings(BaseSettings):
+    """For the services that keep Free users' results for a while (web shows it, archiver enforces it)."""
+
+    model_config = SettingsConfigDict(env_prefix="GAS_", frozen=True, extra="ignore")
+
     free_retention_seconds: int = Field(300, ge=0, description="how long Free users' results stay")
+
+
+class MailSettings(BaseSettings):
+    """For the services that send e-mail (annotator, thawer)."""
+
+    model_config = SettingsConfigDict(env_prefix="GAS_", frozen=True, extra="ignore")
+
     web_url: str = Field("http://127.0.0.1:8080", description="the web app's public URL, for links in e-mail")
     mail_from: str = Field("GAS <noreply@gas.example>", description="sender of GAS e-mail (an SES identity)")
 
@@ -37,17 +53,6 @@ class WorkerSettings(ServiceSettings):
 
 
 S = TypeVar("S", bound=BaseSettings)
-
-
-class ProvisionSettings(ServiceSettings):
-    """Settings of `gas provision` (and of the local stack, which provisions at start)."""
-
-    cors_origins: str = Field(
-        "http://127.0.0.1:8080,http://localhost:8080",
-        description="comma-separated origins allowed to POST uploads to the inputs bucket",
-    )
-    queue_visibility_timeout: int = Field(60, ge=0, le=43200)
-    max_receives: int = Field(5, ge=1, le=1000, description="receives before SQS moves a message to its DLQ")
 
 
 class SettingsError(SystemExit):

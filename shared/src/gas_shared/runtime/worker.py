@@ -8,43 +8,43 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import FrameType
+from typing import Generic, TypeVar
 
-from ..messages import Payload
-from ..topology import Names, queues_of
+from ..contract.messages import Payload
+from ..contract.topology import Names, queues_of
 from . import checks, logs
 from .aws import Aws
 from .consumer import Consumer, Handler
 from .health import HealthServer, Readiness
 from .publisher import Publisher
 from .settings import WorkerSettings, load
-from .transitions import StateTable
+
+S = TypeVar("S", bound=WorkerSettings)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[S]):
     """Everything a worker's handlers need, made once at start from the environment."""
 
     service: str
-    settings: WorkerSettings
+    settings: S
     aws: Aws
     names: Names
     publisher: Publisher
 
     @classmethod
-    def start(cls, service: str, settings_cls: type[WorkerSettings] = WorkerSettings) -> Runtime:
+    def start(cls, service: str, settings_cls: type[S]) -> Runtime[S]:
         settings = load(settings_cls)
         logs.configure(service, settings.log_level)
-        aws = Aws(
+        aws = Aws.of(
+            settings,
             max_pool_connections=settings.concurrency + 4,
             read_timeout=settings.wait_time_seconds + 10,  # a long poll must not time out on our side
         )
         names = Names(settings.prefix)
         return cls(service, settings, aws, names, Publisher(aws, names, service))
-
-    def jobs(self) -> StateTable:
-        return StateTable(self.aws.client("dynamodb"), self.names.jobs_table, key="job_id")
 
     def serve(
         self,

@@ -6,24 +6,23 @@ import json
 import os
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import pysam
 from pysam.version import __bcftools_version__ as BCFTOOLS_VERSION
 from pysam.version import __version__ as PYSAM_VERSION
 
-from gas_shared.references import Manifest
+from gas_shared.contract.bundle import FASTA, Manifest
+from gas_shared.store.records import Counts
 
 from .. import __version__
-from ..reference.bundle import FASTA
-from .chain import Chain
-from .countlog import write_count_log
-from .summary import Summary
-from .validation import Report, Validator
+from .chain.stages import Chain
+from .check.validation import Report, Validator
+from .report.countlog import write_count_log
+from .report.summary import Summary
 
 FLANKS = ".gas-flanks-v1.json"  # the genes' flanks, worked out once per reference bundle
 Progress = Callable[[str, int], None]  # (stage, variants so far)
@@ -36,6 +35,12 @@ class Result:
     files: dict[str, Path]
     report: Report
     summary: Summary
+
+    def counts(self) -> Counts:
+        """The headline numbers the job record keeps (the pages and e-mail show them)."""
+        return Counts(variants=self.summary.variants, records_in=self.report.records_in,
+                      skipped=sum(self.report.skipped.values()), genes_hit=len(self.summary.genes),
+                      by_impact=dict(self.summary.by_impact))
 
 
 def stem_of(filename: str) -> str:
@@ -99,7 +104,7 @@ def annotate(
         files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
         if staged_plain:
             files["plain_vcf"] = out / staged_plain.name
-        summary = _summary(json.loads(counts.read_text()))
+        summary = Summary.from_counts(json.loads(counts.read_text()))
         staged.rename(files["vcf"])  # only finished results reach `out`
         Path(f"{staged}.tbi").rename(files["index"])
         if staged_plain:
@@ -138,8 +143,3 @@ class _Sink:
             while chunk := written.read(1 << 20):
                 if self.chain.stdin:
                     self.chain.stdin.write(chunk)
-
-
-def _summary(counts: dict[str, Any]) -> Summary:
-    return Summary(counts["variants"], Counter(counts["by_region"]), Counter(counts["by_consequence"]),
-                   Counter(counts["by_impact"]), Counter(counts["genes"]), counts["first"])

@@ -12,11 +12,15 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from ..accounts import User, backend, bearer_user, dev_user_id, make_dev_token, session_user
+from gas_shared.contract.plans import PLANS
+from gas_shared.store.records import User
+
+from ..access import jobs_page, owned_job, view_of
+from ..accounts import bearer_user, change_plan, dev_user_id, make_dev_token, session_user
 from ..globus import Identity
 from ..openapi import document
 from ..submissions import SubmissionError
-from .jobs import jobs_page, owned_job, submissions, view_of
+from ..wiring import gas
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 100
@@ -56,30 +60,29 @@ def _body() -> dict[str, Any]:
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(document(backend().settings.web_url))
+    return jsonify(document(gas().settings.web_url))
 
 
 @blueprint.get("/me")
 def me() -> Response:
     user = caller(reading=True)
-    record = user.record
-    return jsonify({"user_id": user.user_id, "name": record.get("name", ""), "email": record.get("email", ""),
-                    "institution": record.get("institution", ""), "plan": user.plan,
-                    "upload_limit": backend().settings.upload_limit(user.plan)})
+    return jsonify({"user_id": user.user_id, "name": user.name, "email": user.email,
+                    "institution": user.institution, "plan": user.plan,
+                    "upload_limit": gas().settings.upload_limit(user.plan)})
 
 
 @blueprint.get("/references")
 def references() -> Response:
     caller(reading=True)
     return jsonify({"references": [{"id": m.id, "assembly": m.assembly, "source": m.source,
-                                    "has_sample": "sample.vcf" in m.files} for m in backend().references()]})
+                                    "has_sample": m.has_sample} for m in gas().catalogue.references()]})
 
 
 @blueprint.post("/uploads")
 def create_upload() -> tuple[Response, int]:
     user = caller()
     body = _body()
-    upload = submissions().start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")))
+    upload = gas().submissions.start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")))
     return jsonify({"job_id": upload.job_id, "url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
                     "max_bytes": upload.max_bytes, "expires_in": upload.expires_in}), 201
 
@@ -89,13 +92,13 @@ def submit() -> tuple[Response, int]:
     user = caller()
     body = _body()
     if body.get("sample"):
-        job = submissions().submit_sample(user, str(body.get("reference_id", "")))
+        job = gas().submissions.submit_sample(user, str(body.get("reference_id", "")))
     elif isinstance(body.get("ticket"), str):
-        job = submissions().finish_upload(user, body["ticket"])
+        job = gas().submissions.finish_upload(user, body["ticket"])
     else:
         raise ApiError(400, "give the upload's ticket, or sample: true with a reference_id")
     answer = jsonify(view_of(user, job))
-    answer.headers["Location"] = url_for("api.job", job_id=job["job_id"])
+    answer.headers["Location"] = url_for("api.job", job_id=job.job_id)
     return answer, 201
 
 
@@ -121,27 +124,26 @@ def files(job_id: str) -> Response:
     """Short-lived URLs to the input, each result and the log (results only while not archived)."""
     user = caller(reading=True)
     found = owned_job(user, job_id)
-    gas = backend()
+    results = gas().results
     answer: dict[str, Any] = {
-        "expires_in": gas.settings.link_seconds,
-        "input": gas.download_url(gas.inputs, found["input_key"], found.get("input_filename", "input.vcf")),
+        "expires_in": gas().settings.link_seconds,
+        "input": gas().inputs.download_url(found.input_key, found.input_filename or "input.vcf"),
         "results": {}, "log": None,
     }
-    results = found.get("results") or {}
-    if results and found.get("storage") != "AVAILABLE":
+    if found.results and not found.downloadable:
         answer["archived"] = True
-    elif results:
-        answer["results"] = {name: gas.download_url(gas.results, key, key.rsplit("/", 1)[-1])
-                             for name, key in sorted(results.items())}
-        if "log" in results:
-            answer["log"] = gas.download_url(gas.results, results["log"], "count.log", inline=True)
+    elif found.results:
+        answer["results"] = {name: results.download_url(key, key.rsplit("/", 1)[-1])
+                             for name, key in sorted(found.results.items())}
+        if "log" in found.results:
+            answer["log"] = results.download_url(found.results["log"], "count.log", inline=True)
     return jsonify(answer)
 
 
 @blueprint.delete("/jobs/<job_id>")
 def delete(job_id: str) -> tuple[str, int]:
     user = caller()
-    submissions().delete(owned_job(user, job_id))
+    gas().submissions.delete(owned_job(user, job_id))
     return "", 204
 
 
@@ -149,21 +151,21 @@ def delete(job_id: str) -> tuple[str, int]:
 def plan() -> Response:
     user = caller()
     wanted = _body().get("plan")
-    if wanted not in ("free", "premium"):
+    if wanted not in PLANS:
         raise ApiError(400, "plan must be free or premium")
-    previous = backend().users.change_plan(user.user_id, wanted, backend().publisher)
+    previous = change_plan(user, wanted)
     return jsonify({"plan": wanted, "changed": previous is not None})
 
 
 @blueprint.post("/dev/tokens")
 def dev_token() -> tuple[Response, int]:
     """Development only: a bearer token for a dev user (made on first use), for scripts and benchmarks."""
-    if not backend().settings.dev_login:
+    if not gas().settings.dev_login:
         abort(404)
     body = _body()
     email, name = str(body.get("email", "")).strip(), str(body.get("name", "")).strip()
     if "@" not in email or not name:
         raise ApiError(400, "give a name and an e-mail address")
     identity = Identity(dev_user_id(email), name, email, "")
-    backend().users.ensure(identity.user_id, {"name": name, "email": email})
+    gas().stores.users.ensure(identity.user_id, {"name": name, "email": email})
     return jsonify({"token": make_dev_token(identity), "user_id": identity.user_id}), 201

@@ -3,29 +3,25 @@ delete and resubmit. Every job route answers 404 to anyone but the job's owner."
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import json
-import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..accounts import User, backend, login_required, session_user
-from ..backend import attachment
+from gas_shared.store.records import Job, User
+
+from ..access import jobs_page, owned_job, view_of
+from ..accounts import login_required, session_user
 from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
-from ..jobview import RESULT_LABELS, chart_bars, describe, minutes_left
-from ..submissions import SubmissionError, Submissions
+from ..jobview import RESULT_LABELS, chart_bars, minutes_left
+from ..objects import attachment
+from ..submissions import SubmissionError
+from ..wiring import gas
 
 blueprint = Blueprint("jobs", __name__)
 TSV_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "consequence", "impact", "protein")
-
-
-def submissions() -> Submissions:
-    return current_app.extensions["gas.submissions"]  # type: ignore[no-any-return]
 
 
 def me() -> User:
@@ -34,62 +30,17 @@ def me() -> User:
     return user
 
 
-def owned_job(user: User, job_id: str) -> dict[str, Any]:
-    """The user's job, or 404: for a job of someone else exactly as for one that does not exist."""
-    try:
-        uuid.UUID(job_id)
-    except ValueError:
-        abort(404)
-    job = backend().jobs.get(job_id)
-    if not job or job.get("user_id") != user.user_id:
-        abort(404)
-    return job
-
-
-def view_of(user: User, job: dict[str, Any]) -> dict[str, Any]:
-    gas = backend()
-    depth = gas.queue_depth() if job.get("status") == "PENDING" else None
-    return describe(job, plan=user.plan, retention_seconds=gas.settings.free_retention_seconds, queue_depth=depth)
-
-
-def encode_cursor(after: dict[str, Any] | None) -> str | None:
-    if not after:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(after, sort_keys=True).encode()).decode()
-
-
-def decode_cursor(user: User, text: str | None) -> dict[str, Any] | None:
-    """A page cursor from the request: only ever this user's index key, or 400."""
-    if not text:
-        return None
-    try:
-        after = json.loads(base64.urlsafe_b64decode(text.encode()))
-    except (ValueError, binascii.Error):
-        abort(400)
-    if (not isinstance(after, dict) or set(after) != {"job_id", "user_id", "submitted_at"}
-            or after["user_id"] != user.user_id or not all(isinstance(v, str) for v in after.values())):
-        abort(400)
-    return after
-
-
-def jobs_page(user: User, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
-    items, after = backend().jobs.page(user.user_id, limit, decode_cursor(user, cursor))
-    gas = backend()
-    views = [describe(j, plan=user.plan, retention_seconds=gas.settings.free_retention_seconds) for j in items]
-    return views, encode_cursor(after)
-
-
 @blueprint.get("/annotate")
 @login_required
 def annotate() -> str:
-    gas, user = backend(), me()
-    references = gas.references()
+    user = me()
+    references = gas().catalogue.references()
     form = UploadForm()
     form.reference_id.choices = [(m.id, f"{m.id} ({m.assembly})") for m in references]
-    samples = [m for m in references if "sample.vcf" in m.files]
+    samples = [m for m in references if m.has_sample]
     return render_template("annotate.html", user=user, form=form, ticket_form=TicketForm(),
                            sample_form=SampleForm(), samples=samples, references=references,
-                           limit=gas.settings.upload_limit(user.plan))
+                           limit=gas().settings.upload_limit(user.plan))
 
 
 @blueprint.post("/uploads")
@@ -98,16 +49,16 @@ def start_upload() -> tuple[Response, int]:
     """Called by the annotate page's script (CSRF token in the X-CSRFToken header): a presigned POST."""
     body = request.get_json(silent=True) or {}
     try:
-        upload = submissions().start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")))
+        upload = gas().submissions.start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")))
     except SubmissionError as e:
         return jsonify({"error": e.message}), e.status
     return jsonify({"url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
                     "max_bytes": upload.max_bytes}), 201
 
 
-def _submitted(job: dict[str, Any]) -> Response:
+def _submitted(job: Job) -> Response:
     flash("Your job is submitted. This page follows it as it runs.", "success")
-    return redirect(url_for("jobs.show", job_id=job["job_id"]))
+    return redirect(url_for("jobs.show", job_id=job.job_id))
 
 
 def _refused(e: SubmissionError) -> Response:
@@ -123,7 +74,7 @@ def submit() -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        return _submitted(submissions().finish_upload(me(), str(form.ticket.data)))
+        return _submitted(gas().submissions.finish_upload(me(), str(form.ticket.data)))
     except SubmissionError as e:
         return _refused(e)
 
@@ -135,7 +86,7 @@ def submit_sample() -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        return _submitted(submissions().submit_sample(me(), str(form.reference_id.data)))
+        return _submitted(gas().submissions.submit_sample(me(), str(form.reference_id.data)))
     except SubmissionError as e:
         return _refused(e)
 
@@ -144,7 +95,7 @@ def submit_sample() -> Response:
 @login_required
 def index() -> str:
     user = me()
-    views, cursor = jobs_page(user, request.args.get("after"), backend().settings.jobs_per_page)
+    views, cursor = jobs_page(user, request.args.get("after"), gas().settings.jobs_per_page)
     template = "_jobs_rows.html" if request.args.get("fragment") else "jobs.html"
     return render_template(template, user=user, jobs=views, next_cursor=cursor,
                            first_page=not request.args.get("after"))
@@ -166,11 +117,11 @@ def panel(job_id: str) -> str:
     return render_template("_job_panel.html", **_panel(user, owned_job(user, job_id)))
 
 
-def _panel(user: User, job: dict[str, Any]) -> dict[str, Any]:
+def _panel(user: User, job: Job) -> dict[str, Any]:
     view = view_of(user, job)
     summary = None
-    if view["downloadable"] and "summary" in (job.get("results") or {}):
-        summary = backend().summary(job["results"]["summary"])
+    if job.downloadable and "summary" in job.results:
+        summary = gas().summaries.get(job.results["summary"])
     return {"user": user, "job": view, "summary": summary, "action": ActionForm(),
             "bars": chart_bars(summary.get("by_consequence", {})) if summary else [],
             "impact_bars": chart_bars(summary.get("by_impact", {})) if summary else [],
@@ -181,37 +132,34 @@ def _panel(user: User, job: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def download(job_id: str, name: str) -> Response:
     """A short-lived presigned URL to the input or one result, for the owner only."""
-    gas, user = backend(), me()
-    job = owned_job(user, job_id)
+    job = owned_job(me(), job_id)
     if name == "input":
-        return redirect(gas.download_url(gas.inputs, job["input_key"], job.get("input_filename", "input.vcf")))
-    results = job.get("results") or {}
-    if name not in results:
+        return redirect(gas().inputs.download_url(job.input_key, job.input_filename or "input.vcf"))
+    if name not in job.results:
         abort(404)
-    if job.get("storage") != "AVAILABLE":
+    if not job.downloadable:
         flash("These results are in cold storage. Upgrade to Premium to restore them.", "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-    key = results[name]
-    return redirect(gas.download_url(gas.results, key, key.rsplit("/", 1)[-1]))
+    key = job.results[name]
+    return redirect(gas().results.download_url(key, key.rsplit("/", 1)[-1]))
 
 
 @blueprint.get("/jobs/<job_id>/log")
 @login_required
 def log(job_id: str) -> str:
-    gas, user = backend(), me()
+    user = me()
     job = owned_job(user, job_id)
-    key = (job.get("results") or {}).get("log")
-    text = gas.read_text(gas.results, key) if key and job.get("storage") == "AVAILABLE" else None
+    key = job.results.get("log")
+    text = gas().results.read_text(key) if key and job.downloadable else None
     return render_template("log.html", user=user, job=view_of(user, job), text=text)
 
 
 @blueprint.get("/jobs/<job_id>/variants.tsv")
 @login_required
 def variants_tsv(job_id: str) -> Response:
-    gas, user = backend(), me()
-    job = owned_job(user, job_id)
-    key = (job.get("results") or {}).get("summary")
-    summary = gas.summary(key) if key and job.get("storage") == "AVAILABLE" else None
+    job = owned_job(me(), job_id)
+    key = job.results.get("summary")
+    summary = gas().summaries.get(key) if key and job.downloadable else None
     if summary is None:
         abort(404)
     out = io.StringIO()
@@ -219,7 +167,7 @@ def variants_tsv(job_id: str) -> Response:
     writer.writerow(TSV_COLUMNS)
     for row in summary.get("first_variants", []):
         writer.writerow([row.get(c, "") for c in TSV_COLUMNS])
-    name = job.get("input_filename", "variants").rsplit(".vcf", 1)[0]
+    name = (job.input_filename or "variants").rsplit(".vcf", 1)[0]
     return Response(out.getvalue(), mimetype="text/tab-separated-values",
                     headers={"Content-Disposition": attachment(f"{name}.variants.tsv")})
 
@@ -232,11 +180,11 @@ def delete(job_id: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        submissions().delete(job)
+        gas().submissions.delete(job)
     except SubmissionError as e:
         flash(e.message, "warning")
         return redirect(url_for("jobs.show", job_id=job_id))
-    flash(f"Deleted the job for {job.get('input_filename', 'your file')} and its files.", "info")
+    flash(f"Deleted the job for {job.input_filename or 'your file'} and its files.", "info")
     return redirect(url_for("jobs.index"))
 
 
@@ -248,7 +196,7 @@ def resubmit(job_id: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        return _submitted(submissions().resubmit(user, job))
+        return _submitted(gas().submissions.resubmit(user, job))
     except SubmissionError as e:
         flash(e.message, "warning")
         return redirect(url_for("jobs.show", job_id=job_id))

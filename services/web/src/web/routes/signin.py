@@ -8,9 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..accounts import backend, dev_user_id, globus, sign_in, sign_out
+from ..accounts import dev_user_id, sign_in, sign_out
 from ..forms import ActionForm, DevSignInForm
 from ..globus import Identity
+from ..wiring import gas
 
 blueprint = Blueprint("signin", __name__)
 
@@ -24,20 +25,20 @@ def safe_next(target: str | None) -> str:
 
 def _callback_url() -> str:
     # The public URL, not the Host header: behind a proxy the two differ, and Globus checks it exactly.
-    return backend().settings.web_url.rstrip("/") + url_for("signin.callback")
+    return gas().settings.web_url.rstrip("/") + url_for("signin.callback")
 
 
 @blueprint.get("/signin")
 def page() -> str:
     if request.args.get("next"):
         session["next"] = safe_next(request.args["next"])
-    return render_template("signin.html", dev_form=DevSignInForm() if backend().settings.dev_login else None,
-                           globus_enabled=globus() is not None)
+    return render_template("signin.html", dev_form=DevSignInForm() if gas().settings.dev_login else None,
+                           globus_enabled=gas().globus is not None)
 
 
 @blueprint.get("/signin/globus")
 def start() -> Response:
-    login = globus()
+    login = gas().globus
     if login is None:
         abort(404)
     state = secrets.token_urlsafe(24)
@@ -47,7 +48,7 @@ def start() -> Response:
 
 @blueprint.get("/signin/callback")
 def callback() -> Response:
-    login = globus()
+    login = gas().globus
     if login is None:
         abort(404)
     expected = session.pop("oauth_state", None)
@@ -60,21 +61,21 @@ def callback() -> Response:
     target = session.get("next")
     identity, tokens = login.exchange(request.args["code"], _callback_url())
     user = sign_in(identity, tokens)
-    flash(f"Welcome, {user.name}.", "success")
+    flash(f"Welcome, {user.display_name}.", "success")
     return redirect(safe_next(target))
 
 
 @blueprint.post("/signin/dev")
 def dev() -> ResponseReturnValue:
-    if not backend().settings.dev_login:
+    if not gas().settings.dev_login:
         abort(404)
     form = DevSignInForm()
     if not form.validate_on_submit():
-        return render_template("signin.html", dev_form=form, globus_enabled=globus() is not None), 400
+        return render_template("signin.html", dev_form=form, globus_enabled=gas().globus is not None), 400
     target = session.get("next")
     email = str(form.email.data).strip()
     user = sign_in(Identity(dev_user_id(email), str(form.name.data).strip(), email, ""))
-    flash(f"Welcome, {user.name}.", "success")
+    flash(f"Welcome, {user.display_name}.", "success")
     return redirect(safe_next(target))
 
 

@@ -1,0 +1,1 @@
+"""The chain of processes that annotates: validator -> [norm] -> csq -> tee, joined by pipes."""

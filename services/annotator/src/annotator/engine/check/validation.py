@@ -1,0 +1,349 @@
+"""Checks a VCF line by line against the reference and writes the clean copy bcftools annotates.
+
+Fatal problems raise VcfError with the line and column. What can be annotated is kept; what cannot
+(symbolic and breakend alleles, duplicate records) is skipped and said in the report. Memory does not grow
+with the input: only the current position's records are remembered.
+
+The body is read a block of lines (about a megabyte) at a time. A block whose every record is plain (the
+usual case) is checked with whole-block operations in C: one regular expression, maps over the columns,
+slices of the reference. A block with anything unusual in it is read again line by line, which finds the
+first problem with its line and column and skips what must be skipped. Both ways apply the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pysam
+
+from ..errors import VcfError
+from .columns import Columns, cut
+from .reader import Limits, blocks
+
+FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+BASES = re.compile(r"^[ACGTNacgtn]+$")
+MAX_NOTES = 50
+MAX_HEADER_LINES = 100_000  # real headers have hundreds; more is not a VCF
+WINDOW = 1 << 20  # reference bases fetched at a time: sorted input reads each window once
+SPAN = 4 << 20  # a block whose records on one contig span more than this checks REF record by record
+ACGT = frozenset("ACGT")
+ALLELES = re.compile(r"[ACGTNacgtn]+(?:,[ACGTNacgtn]+)*$")
+
+
+class _Reference:
+    """Reference bases through a window cache: one FASTA fetch per megabase, not per record."""
+
+    def __init__(self, fasta: pysam.FastaFile):
+        self._fasta = fasta
+        self.lengths = dict(zip(fasta.references, fasta.lengths, strict=True))
+        self._chrom, self._start, self._end, self._seq = "", 0, 0, ""
+
+    def bases(self, chrom: str, start: int, end: int) -> str:
+        """Upper-case bases [start, end) (0-based) of a contig."""
+        if chrom != self._chrom or start < self._start or end > self._end:
+            self._chrom, self._start = chrom, start
+            self._end = min(self.lengths[chrom], max(end, start + WINDOW))
+            self._seq = self._fasta.fetch(chrom, self._start, self._end).upper()
+        return self._seq[start - self._start: end - self._start]
+
+
+@dataclass
+class Report:
+    """What the validator saw and did."""
+
+    records_in: int = 0
+    records_out: int = 0
+    samples: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    needs_norm: bool = False  # a record bcftools norm would change: several ALTs, an indel to left-align, ...
+
+    def skip(self, why: str, line: int, detail: str) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
+        if len(self.notes) < MAX_NOTES:
+            self.notes.append(f"line {line}: {detail}")
+
+
+class Sink(Protocol):
+    """Where the clean VCF goes."""
+
+    def write(self, text: str) -> object: ...
+
+    def normalise(self) -> None:
+        """Told once, at the first record that bcftools norm would change."""
+
+
+def canonical(ref: str, alt: str) -> bool:
+    """Whether bcftools norm would leave this upper-case REF/ALT as it is: an SNV, or an indel with one
+    anchor base that cannot move left. Anything else (several ALTs, MNPs, lower case, N) is normalised."""
+    if len(ref) == 1 and len(alt) == 1:
+        return ref != alt and ref in ACGT and alt in ACGT
+    if len(ref) > 1 and len(alt) > 1:
+        return False
+    long, short = (ref, alt) if len(alt) == 1 else (alt, ref)
+    # X+S after X can move left by one exactly when S ends in X (Tan, Abecasis & Kang 2015).
+    return short == long[0] and long[-1] != long[0] and not long.strip("ACGT")
+
+
+def _allele_kind(allele: str) -> str:
+    if allele.startswith("<"):
+        return "symbolic allele"
+    if "[" in allele or "]" in allele:
+        return "breakend allele"
+    if allele == "*":
+        return "spanning deletion allele"
+    return "bases"
+
+
+Place = tuple[dict[str, int], tuple[int, int], set[tuple[str, str]]]  # contig order, last (order, POS), alleles there
+
+
+class Validator:
+    """One pass over one file; `progress` is called with the records read so far."""
+
+    def __init__(self, fasta: pysam.FastaFile, provenance: dict[str, str],
+                 progress: Callable[[int], None] | None = None, limits: Limits | None = None):
+        self._fasta = fasta
+        self._reference = _Reference(fasta)
+        self._lengths = self._reference.lengths
+        self._provenance = provenance
+        self._progress = progress
+        self._limits = limits
+        # Where the body has got to: contigs in the order met, the last (contig order, POS), the alleles there.
+        self._order: dict[str, int] = {}
+        self._last: tuple[int, int] = (-1, 0)
+        self._here: set[tuple[str, str]] = set()
+
+    def run(self, path: Path, filename: str, sink: Sink) -> Report:
+        report = Report()
+        source = blocks(path, filename, self._limits)
+        columns, first, rest = self._header(source, sink, report)
+        for first_line, text in _chain((first, rest), source):
+            if not self._fast(text, columns, sink, report):
+                self._slow(text, first_line, columns, sink, report)
+            if self._progress:
+                self._progress(report.records_in)
+        if report.records_in == 0:
+            raise VcfError("the file has a header but no variant records")
+        if report.records_out == 0:
+            raise VcfError(f"none of the {report.records_in} records can be annotated ({_summary(report)})")
+        return report
+
+    def _header(self, source: Iterator[tuple[int, str]], sink: Sink, report: Report) -> tuple[int, int, str]:
+        """Reads the header up to its #CHROM line: (columns, the next line's number, the rest of its block)."""
+        for first, text in source:
+            start = 0
+            for number, line in enumerate(text.split("\n")[:-1], first):
+                start += len(line) + 1
+                if number == 1 and not line.startswith("##fileformat=VCF"):
+                    raise VcfError(f"not a VCF: the first line should be ##fileformat=VCFv4.x, not {line[:40]!r}", 1)
+                if number > MAX_HEADER_LINES:
+                    raise VcfError(f"the header is longer than {MAX_HEADER_LINES:,} lines", number)
+                if line.startswith("##"):
+                    if not line.startswith("##contig="):  # replaced by the reference's own contig lines
+                        sink.write(line + "\n")
+                    continue
+                if not line.startswith("#CHROM"):
+                    raise VcfError("the header has no #CHROM line before the first record", number)
+                columns = self._columns(line, number, report)
+                for contig, length in self._lengths.items():
+                    sink.write(f"##contig=<ID={contig},length={length}>\n")
+                for key, value in self._provenance.items():
+                    sink.write(f"##{key}={value}\n")
+                sink.write(line + "\n")
+                return columns, number + 1, text[start:]
+        raise VcfError("the file has no header (no #CHROM line)")
+
+    @staticmethod
+    def _columns(line: str, number: int, report: Report) -> int:
+        names = line.split("\t")
+        for i, (got, want) in enumerate(zip(names, FIXED, strict=False)):
+            if got != want:
+                raise VcfError(f"header column {i + 1} is {got!r}, expected {want!r} (columns are tab-separated)",
+                               number, i + 1)
+        if len(names) < len(FIXED):
+            raise VcfError(f"the #CHROM line has {len(names)} columns; a VCF has at least 8", number)
+        if len(names) > len(FIXED) and names[8] != "FORMAT":
+            raise VcfError(f"column 9 of the header is {names[8]!r}, expected 'FORMAT'", number, 9)
+        report.samples = max(0, len(names) - 9)
+        return len(names)
+
+    def _fast(self, text: str, columns: int, sink: Sink, report: Report) -> bool:
+        """Checks and writes a block in which every record is plain; False (having changed nothing) if any is
+        not, or if any needs a word said about it, so that the line-by-line reading takes the block."""
+        block = cut(text.encode(), columns)
+        if block is None or (block.commas.any() and not all(map(ALLELES.match, block.alts_with_commas()))):
+            return False
+        after = self._sorted_and_matching(block)
+        if after is None:
+            return False
+        if not report.needs_norm and block.needs_norm():
+            report.needs_norm = True
+            sink.normalise()
+        self._order, self._last, self._here = after
+        report.records_in += len(block)
+        report.records_out += len(block)
+        sink.write(text)
+        return True
+
+    def _sorted_and_matching(self, block: Columns) -> Place | None:
+        """Where the body will have got to after this block (contig order, last position, alleles there), or
+        None if any record is on an unknown contig, out of order, past its contig's end, not the reference's
+        bases, or a duplicate."""
+        order, last, here = dict(self._order), self._last, self._here
+        for chrom, first, end in block.runs:
+            length = self._lengths.get(chrom)
+            rank = order.setdefault(chrom, len(order))
+            at = block.pos[first:end]
+            begins = (rank, int(at[0]))
+            before = here if begins == last else set()
+            if (length is None or begins < last or (np.diff(at) < 0).any()
+                    or int((at + block.ref.length[first:end]).max()) - 1 > length
+                    or not self._matches(chrom, block, first, end)
+                    or _duplicated(block, first, end, before)):
+                return None
+            tail = _alleles_at_end(block, first, end)
+            last, here = (rank, int(at[-1])), tail | before if at[0] == at[-1] else tail
+        return order, last, here
+
+    def _matches(self, chrom: str, block: Columns, first: int, end: int) -> bool:
+        """Whether every REF of a sorted run is the reference's bases there: from one slice of the genome
+        when the records are close, as they are in a block of a dense file; else one by one."""
+        at = block.pos[first:end]
+        low, high = int(at[0]) - 1, int((at + block.ref.length[first:end]).max()) - 1
+        if high - low > SPAN:
+            return all(block.allele(i)[0] == self._reference.bases(chrom, int(block.pos[i]) - 1,
+                                                                   int(block.pos[i] + block.ref.length[i]) - 1)
+                       for i in range(first, end))
+        genome = np.frombuffer(self._fasta.fetch(chrom, low, high).upper().encode(), dtype=np.uint8)
+        return block.ref_matches(first, end, genome, low)
+
+    def _slow(self, text: str, first: int, columns: int, sink: Sink, report: Report) -> None:
+        for number, line in enumerate(text.split("\n")[:-1], first):
+            self._line(number, line, columns, sink, report)
+
+    def _line(self, number: int, text: str, columns: int, sink: Sink, report: Report) -> None:
+        if not text:
+            return
+        if text.startswith("#"):
+            raise VcfError("a header line after the first record: header lines must all come first", number, 1)
+        report.records_in += 1
+        count = text.count("\t") + 1
+        if count != columns:
+            hint = " (columns must be separated by tabs)" if count == 1 and " " in text else ""
+            raise VcfError(f"{count} columns, but the header names {columns}{hint}", number)
+        fields = text.split("\t", 5)  # CHROM POS ID REF ALT and the rest, untouched
+        chrom, pos_text, _id, ref, alt = fields[:5]
+        if chrom not in self._lengths:
+            raise VcfError(self._unknown_contig(chrom), number, 1)
+        if not pos_text.isdigit() or int(pos_text) < 1:
+            raise VcfError(f"POS {pos_text!r} is not a positive whole number", number, 2)
+        pos = int(pos_text)
+        if not BASES.match(ref):
+            raise VcfError(f"REF {ref[:50]!r} has characters other than A, C, G, T and N", number, 4)
+        if pos + len(ref) - 1 > self._lengths[chrom]:
+            raise VcfError(f"{chrom}:{pos} is past the end of {chrom} ({self._lengths[chrom]:,} bases)", number, 2)
+        upper_ref = ref.upper()
+        expected = self._reference.bases(chrom, pos - 1, pos - 1 + len(ref))
+        if upper_ref != expected and not _same_bases(upper_ref, expected):
+            raise VcfError(f"REF {ref[:50]!r} does not match the reference ({expected[:50]!r}) at {chrom}:{pos}",
+                           number, 4)
+        # Sorted by contig (each contig in one block) and position: bcftools requires it.
+        order = self._order.setdefault(chrom, len(self._order))
+        if (order, pos) < self._last:
+            raise VcfError(f"{chrom}:{pos} comes after a later position: the file is not sorted "
+                           "(sort it, e.g. with `bcftools sort`, and upload it again)", number)
+        if (order, pos) != self._last:
+            self._here = set()
+        self._last = (order, pos)
+        allele = (upper_ref, alt.upper())
+        if allele in self._here:
+            report.skip("duplicate record", number, f"duplicate of an earlier {chrom}:{pos} {ref}>{alt}: skipped")
+            return
+        self._here.add(allele)
+        kept = self._alleles(alt, number, report, chrom, pos)
+        if kept is None:
+            return
+        if not report.needs_norm and (upper_ref != expected or not canonical(ref, kept)):
+            report.needs_norm = True
+            sink.normalise()
+        if kept != alt:
+            fields[4] = kept
+        sink.write(text + "\n" if kept == alt else "\t".join(fields) + "\n")
+        report.records_out += 1
+
+    def _alleles(self, alt: str, number: int, report: Report, chrom: str, pos: int) -> str | None:
+        """The ALT column to annotate, or None when nothing in it can be annotated."""
+        if BASES.match(alt):  # the common case: one plain allele
+            return alt
+        if alt == ".":
+            report.skip("no ALT allele", number, f"{chrom}:{pos} has no ALT allele: skipped")
+            return None
+        alleles = alt.split(",")
+        kinds = [_allele_kind(a) for a in alleles]
+        for allele, kind in zip(alleles, kinds, strict=True):
+            if kind == "bases" and not BASES.match(allele):
+                raise VcfError(f"ALT {allele[:50]!r} has characters other than A, C, G, T and N", number, 5)
+        if all(k == "bases" for k in kinds):
+            return alt
+        odd = next(k for k in kinds if k != "bases")
+        keep = [a for a, k in zip(alleles, kinds, strict=True) if k == "bases"]
+        if not keep or report.samples:
+            # With samples, dropping an allele would renumber every genotype: skip the whole record.
+            report.skip(odd, number, f"{chrom}:{pos} has a {odd} ({alt[:60]}), which cannot be annotated: skipped")
+            return None
+        report.skip(odd, number, f"{chrom}:{pos}: the {odd} was skipped, {','.join(keep)} annotated")
+        return ",".join(keep)
+
+    def _unknown_contig(self, chrom: str) -> str:
+        names = list(self._lengths)
+        hint = ""
+        for other in (f"chr{chrom}", chrom.removeprefix("chr")):
+            if other in self._lengths and other != chrom:
+                hint = f"; did you mean {other!r}? The reference names contigs like {other!r}"
+        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        return f"contig {chrom!r} is not in the reference (which has {shown}){hint}"
+
+
+def _same_bases(ref: str, genome: str) -> bool:
+    return len(ref) == len(genome) and all(a == b or "N" in (a, b) for a, b in zip(ref, genome, strict=True))
+
+
+def _summary(report: Report) -> str:
+    return ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "nothing annotatable"
+
+
+def _duplicated(block: Columns, first: int, end: int, before: set[tuple[str, str]]) -> bool:
+    """Whether two records of a contig's run [first, end) share POS, REF and ALT (`before`: the alleles
+    already seen at the run's first position, in earlier blocks)."""
+    at = block.pos[first:end]
+    same = (np.flatnonzero(at[1:] == at[:-1]) + first + 1).tolist()
+    if not same and not before:
+        return False
+    seen, where = set(before), int(at[0])
+    for i in sorted({first, *same, *(j - 1 for j in same)}):  # the records that share a position, in order
+        if int(block.pos[i]) != where:
+            seen, where = set(), int(block.pos[i])
+        allele = block.allele(i)
+        if allele in seen:
+            return True
+        seen.add(allele)
+    return False
+
+
+def _alleles_at_end(block: Columns, first: int, end: int) -> set[tuple[str, str]]:
+    """The (REF, ALT)s at a run's last position, which the next block's first records must not repeat."""
+    i = end - 1
+    while i > first and block.pos[i - 1] == block.pos[end - 1]:
+        i -= 1
+    return {block.allele(j) for j in range(i, end)}
+
+
+def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    yield first
+    yield from rest

@@ -1,0 +1,1 @@
+"""What a job reports: the summary (counts by consequence, impact, gene) and the count log."""

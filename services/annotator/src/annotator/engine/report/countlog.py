@@ -1,0 +1,38 @@
+"""The count log, in the spirit of AnnTools' .vcf.count.log: plain text a person reads at a glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..check.validation import Report
+from .summary import IMPACT_ORDER, Summary
+
+REGIONS = ("CDS", "splice", "UTR", "intronic", "non-coding", "upstream", "downstream", "intergenic")
+
+
+def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str, report: Report,
+                    summary: Summary) -> None:
+    lines = [
+        "# GAS annotation count log",
+        f"# input: {filename}",
+        f"# reference: {reference_id}",
+        f"# job: {job_id}",
+        "",
+        f"Records read\t{report.records_in}",
+        f"Records skipped\t{sum(report.skipped.values())}",
+        f"Variants annotated\t{summary.variants}",
+        f"Genes hit\t{len(summary.genes)}",
+        "",
+        "## By region",
+        *(f"{r}\t{summary.by_region[r]}" for r in REGIONS),
+        "",
+        "## By impact",
+        *(f"{i}\t{summary.by_impact[i]}" for i in IMPACT_ORDER),
+        "",
+        "## By consequence",
+        *(f"{term}\t{n}" for term, n in summary.by_consequence.most_common()),
+    ]
+    if report.skipped:
+        lines += ["", "## Skipped", *(f"{why}\t{n}" for why, n in report.skipped.items())]
+        lines += [f"# {note}" for note in report.notes]
+    path.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,358 @@
+"""Counts over the annotated VCF: by consequence, impact and region class, genes hit, the first variants."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..check.columns import COMMA, NEWLINE, TAB, Ints, contig_runs, distinct, whole_numbers
+
+# bcftools csq consequence terms by impact (the VEP/Ensembl scale).
+IMPACT = {
+    "start_lost": "HIGH", "stop_gained": "HIGH", "stop_lost": "HIGH", "frameshift": "HIGH",
+    "splice_donor": "HIGH", "splice_acceptor": "HIGH", "feature_elongation": "HIGH",
+    "missense": "MODERATE", "inframe_insertion": "MODERATE", "inframe_deletion": "MODERATE",
+    "inframe_altering": "MODERATE", "coding_sequence": "MODERATE",
+    "synonymous": "LOW", "splice_region": "LOW", "stop_retained": "LOW", "start_retained": "LOW",
+    "5_prime_utr": "MODIFIER", "3_prime_utr": "MODIFIER", "intron": "MODIFIER", "non_coding": "MODIFIER",
+}
+IMPACT_ORDER = ("HIGH", "MODERATE", "LOW", "MODIFIER")
+SPLICE = {"splice_donor", "splice_acceptor", "splice_region"}
+UTR = {"5_prime_utr", "3_prime_utr"}
+FLANK = 5000  # up/downstream: within this many bases of a gene, as Ensembl counts it
+FIRST_VARIANTS = 500
+KEY, EQUALS, PIPE, SEMICOLON = b"BCSQ", ord("="), ord("|"), ord(";")
+MASK_BITS = 62  # kinds of consequence string a record's set can be written as bits of one int64
+
+
+@dataclass
+class GeneIndex:
+    """Gene spans per contig from the GFF3, for calling intergenic variants up- or downstream."""
+
+    starts: dict[str, list[int]] = field(default_factory=dict)
+    genes: dict[str, list[tuple[int, int, str, str]]] = field(default_factory=dict)
+    _lengths: dict[str, int] = field(default_factory=dict)  # each contig's longest gene
+
+    @classmethod
+    def from_gff3(cls, path: Path) -> GeneIndex:
+        spans: dict[str, list[tuple[int, int, str, str]]] = {}
+        with path.open() as gff:
+            for line in gff:
+                if line.startswith("#"):
+                    continue
+                f = line.split("\t", 8)
+                if len(f) == 9 and f[2] == "gene":
+                    name = next((a[5:] for a in f[8].rstrip().split(";") if a.startswith("Name=")), "?")
+                    spans.setdefault(f[0], []).append((int(f[3]), int(f[4]), f[6], name))
+        index = cls()
+        for contig, genes in spans.items():
+            genes.sort()
+            index.genes[contig] = genes
+            index.starts[contig] = [g[0] for g in genes]
+        return index
+
+    def flank(self, contig: str, pos: int) -> tuple[str, str] | None:
+        """('upstream'|'downstream', gene name) for the nearest gene within FLANK bases (not overlapping `pos`),
+        the first by start on a tie; None when there is none."""
+        genes = self.genes.get(contig, [])
+        longest = self._longest(contig)
+        low = bisect.bisect_left(self.starts.get(contig, []), pos - FLANK - longest)
+        high = bisect.bisect_right(self.starts.get(contig, []), pos + FLANK)
+        best: tuple[int, str, str] | None = None
+        for start, end, strand, name in genes[low:high]:
+            distance = start - pos if pos < start else pos - end if pos > end else 0
+            if 0 < distance <= FLANK and (best is None or distance < best[0]):
+                before = pos < start
+                side = "upstream" if before == (strand == "+") else "downstream"
+                best = (distance, side, name)
+        return (best[1], best[2]) if best else None
+
+    def _longest(self, contig: str) -> int:
+        if contig not in self._lengths:
+            self._lengths[contig] = max((end - start for start, end, _, _ in self.genes.get(contig, [])), default=0)
+        return self._lengths[contig]
+
+
+class Flanks:
+    """GeneIndex.flank for many positions at once, at the speed of a bisect.
+
+    Along a contig the answer changes only where a gene's flank begins or ends, where a gene begins or
+    ends, and half-way between a gene's end and a later gene's start (where the nearer gene changes). So
+    each contig is cut at those points, each piece is labelled once, and a position's label is its piece's.
+    """
+
+    def __init__(self, genes: GeneIndex):
+        self._breaks: dict[str, list[int]] = {}
+        self._labels: dict[str, list[tuple[str, str] | None]] = {}
+        self._arrays: dict[str, Ints] = {}  # _breaks as numpy arrays, made on first use
+        for contig, spans in genes.genes.items():
+            points = {1}
+            for start, end, _, _ in spans:
+                points |= {start - FLANK, start, end + 1, end + FLANK + 1}
+            ends = sorted(end for _, end, _, _ in spans)
+            for start, _, _, _ in spans:
+                for end in ends[bisect.bisect_left(ends, start - 2 * FLANK): bisect.bisect_left(ends, start)]:
+                    twice = end + start  # nearer to `end` while 2p < twice, a tie at 2p == twice
+                    points |= {(twice + 1) // 2, twice // 2 + 1}
+            breaks = sorted(p for p in points if p >= 1)
+            self._breaks[contig] = breaks
+            self._labels[contig] = [genes.flank(contig, p) for p in breaks]
+
+    @classmethod
+    def cached(cls, gff3: Path, cache: Path | None) -> Flanks:
+        """From `cache` when it is newer than `gff3`; else made from the GFF3 and kept in `cache` if it can be."""
+        if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # unreadable: made again below
+                data = json.loads(cache.read_text())
+                flanks = cls(GeneIndex())
+                flanks._breaks = data["breaks"]
+                flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
+                return flanks
+        flanks = cls(GeneIndex.from_gff3(gff3))
+        if cache:
+            with contextlib.suppress(OSError):  # a read-only bundle: made again next time
+                partial_cache = cache.with_name(f"{cache.name}.{os.getpid()}")
+                partial_cache.write_text(json.dumps({"breaks": flanks._breaks, "labels": flanks._labels}))
+                partial_cache.replace(cache)
+        return flanks
+
+    def label(self, contig: str, pos: int) -> tuple[str, str] | None:
+        """GeneIndex.flank(contig, pos)."""
+        breaks = self._breaks.get(contig)
+        piece = bisect.bisect_right(breaks, pos) if breaks else 0
+        return self._labels[contig][piece - 1] if piece else None
+
+    def count(self, contig: str, positions: Ints) -> Counter[tuple[str, str] | None]:
+        """How many of `positions` (on `contig`) get each label."""
+        breaks = self._breaks.get(contig)
+        if not breaks:
+            return Counter({None: len(positions)})
+        labels = self._labels[contig]
+        if contig not in self._arrays:
+            self._arrays[contig] = np.asarray(breaks)
+        pieces, n = np.unique(np.searchsorted(self._arrays[contig], positions, side="right"), return_counts=True)
+        found: Counter[tuple[str, str] | None] = Counter()
+        for piece, count in zip(pieces.tolist(), n.tolist(), strict=True):
+            found[labels[piece - 1] if piece else None] += count
+        return found
+
+
+def _terms(bcsq: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(term, gene, amino-acid change) for every consequence of a record."""
+    found = []
+    for entry in bcsq:
+        f = entry.split("|")
+        if f[0].startswith("@"):
+            continue  # '@123': the consequence is reported at the record at position 123
+        consequence = f[0].lstrip("*")  # '*': downstream of a stop or frameshift in the same haplotype
+        for term in consequence.split("&"):
+            found.append((term, f[1] if len(f) > 1 else "", f[5] if len(f) > 5 else ""))
+    return found
+
+
+def region(terms: set[str]) -> str:
+    if terms & SPLICE:
+        return "splice"
+    if any(IMPACT.get(t) in ("HIGH", "MODERATE") or t in ("synonymous", "stop_retained", "start_retained")
+           for t in terms):
+        return "CDS"
+    if terms & UTR:
+        return "UTR"
+    if "intron" in terms:
+        return "intronic"
+    return "non-coding" if terms else "intergenic"
+
+
+@dataclass
+class Summary:
+    """What a job counted. The one owner of its shapes: the tee's counts file (to_counts/from_counts) and
+    summary.json's counting fields (as_json)."""
+
+    variants: int = 0
+    by_region: Counter[str] = field(default_factory=Counter)
+    by_consequence: Counter[str] = field(default_factory=Counter)
+    by_impact: Counter[str] = field(default_factory=Counter)
+    genes: Counter[str] = field(default_factory=Counter)
+    first: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_counts(self) -> dict[str, Any]:
+        """As the tee hands it to the job (a JSON file between two processes)."""
+        return {"variants": self.variants, "by_region": self.by_region, "by_consequence": self.by_consequence,
+                "by_impact": self.by_impact, "genes": self.genes, "first": self.first}
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, Any]) -> Summary:
+        return cls(counts["variants"], Counter(counts["by_region"]), Counter(counts["by_consequence"]),
+                   Counter(counts["by_impact"]), Counter(counts["genes"]), counts["first"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "variants": self.variants,
+            "by_region": dict(self.by_region.most_common()),
+            "by_consequence": dict(self.by_consequence.most_common()),
+            "by_impact": {k: self.by_impact[k] for k in IMPACT_ORDER if self.by_impact[k]},
+            "genes_hit": len(self.genes),
+            "top_genes": dict(self.genes.most_common(50)),
+            "first_variants": self.first,
+        }
+
+
+class Summariser:
+    """Counts csq's output a block of whole lines at a time.
+
+    A Python statement per record would cost more than bcftools csq itself, so numpy finds each record's
+    BCSQ value and each entry's consequence and gene; records are counted by their set of consequences (a
+    bit mask, np.unique) and their genes, records without BCSQ by the Flanks piece their position falls in
+    (np.searchsorted). Each distinct set and piece is then looked at once.
+    """
+
+    def __init__(self, flanks: Flanks, columns: int = 8):
+        self._flanks = flanks
+        self._columns = columns
+        self._sets: Counter[frozenset[str]] = Counter()  # records by their set of consequence terms
+        self._genes_hit: Counter[str] = Counter()
+        self._flanked: Counter[tuple[str, str] | None] = Counter()
+        self.variants = 0
+        self.first: list[dict[str, Any]] = []
+
+    def feed(self, data: bytes) -> None:
+        """Whole record lines (no header lines), each ending in a newline."""
+        a = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(a == NEWLINE)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        tabs = np.flatnonzero(a == TAB)
+        if len(tabs) != len(ends) * (self._columns - 1):
+            raise ValueError("bcftools csq wrote a record with the wrong number of columns")
+        t = tabs.reshape(len(ends), self._columns - 1)
+        self.variants += len(ends)
+        if len(self.first) < FIRST_VARIANTS:
+            self._first(data, starts[: FIRST_VARIANTS - len(self.first)], ends)
+        record, value, value_end = _bcsq_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
+        pipes = np.append(np.flatnonzero(a == PIPE), len(a))
+        commas = np.append(np.flatnonzero(a == COMMA), len(a))
+        self._annotated(data, a, pipes, commas, value, value_end)
+        bare = np.ones(len(ends), dtype=bool)
+        bare[record] = False
+        positions = whole_numbers(a, t[bare, 0] + 1, t[bare, 1] - t[bare, 0] - 1)
+        contigs = contig_runs(data, a, starts[bare], t[bare, 0] - starts[bare])
+        if positions is None or contigs is None:
+            raise ValueError("bcftools csq wrote a record without a CHROM or POS")
+        for chrom, first, end in contigs:
+            self._flanked.update(self._flanks.count(chrom, positions[first:end]))
+
+    def _annotated(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, commas: Ints, value: Ints,
+                 value_end: Ints) -> None:
+        """Records with a BCSQ value: each record's set of consequences and of genes counted once, over all
+        its entries (one per transcript). `pipes` and `commas` end with len(a)."""
+        if not len(value):
+            return
+        first_comma = np.searchsorted(commas, value)
+        inside = np.searchsorted(commas, value_end) - first_comma  # commas within each value
+        per = inside + 1  # entries
+        record = np.repeat(np.arange(len(value)), per)
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        comma = np.repeat(first_comma, per) + within  # the comma after each entry, but for the last
+        start = np.where(within == 0, np.repeat(value, per), commas[np.maximum(comma - 1, 0)] + 1)
+        end = np.where(within == np.repeat(inside, per), np.repeat(value_end, per), commas[comma])
+        pipe = pipes[np.searchsorted(pipes, start)]
+        has_gene = pipe < end
+        term_end = np.minimum(pipe, end)
+        gene_end = np.minimum(pipes[np.minimum(np.searchsorted(pipes, start) + 1, len(pipes) - 1)], end)
+        gene_start = np.where(has_gene, term_end + 1, term_end)
+        genes, gene = distinct(a, gene_start, np.where(has_gene, gene_end - gene_start, 0))
+        hit, n = np.unique(np.unique(record * len(genes) + gene) % len(genes), return_counts=True)
+        self._genes_hit.update(dict(zip([genes[i] for i in hit.tolist()], n.tolist(), strict=True)))
+        real = a[start] != ord("@")  # '@POS': reported at another record; no consequence here
+        names, term = distinct(a, start[real], (term_end - start)[real])
+        if len(names) > MASK_BITS:  # more kinds than a mask holds: one record at a time
+            for first, last in zip(value.tolist(), value_end.tolist(), strict=True):
+                self._sets[frozenset(t for t, _, _ in _terms(tuple(data[first:last].decode().split(","))))] += 1
+            return
+        bits = np.zeros(len(record), dtype=np.int64)  # '@POS' entries add no bit
+        bits[real] = np.left_shift(1, term)
+        masks = np.bitwise_or.reduceat(bits, np.cumsum(per) - per)  # every record has an entry: offsets rise
+        for mask, count in zip(*np.unique(masks, return_counts=True), strict=True):
+            kinds = [names[i] for i in range(len(names)) if int(mask) >> i & 1]
+            self._sets[frozenset(t for kind in kinds for t, _, _ in _terms((kind,)))] += int(count)
+
+    def _first(self, data: bytes, starts: Ints, ends: Ints) -> None:
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=False):
+            chrom, pos_text, _id, ref, alt, _qual, _filter, info = data[start:end].decode().split("\t", 8)[:8]
+            pos, bcsq = int(pos_text), _bcsq(info)
+            if not bcsq:
+                found = self._flanks.label(chrom, pos)
+                where, gene = found if found else ("intergenic", "")
+                self.first.append({"chrom": chrom, "pos": pos, "ref": ref, "alt": alt, "consequence": where,
+                                   "gene": gene, "impact": "MODIFIER", "protein": ""})
+                continue
+            terms = _terms(tuple(bcsq.split(",")))
+            names = {t for t, _, _ in terms}
+            top = min(terms, key=lambda t: IMPACT_ORDER.index(IMPACT.get(t[0], "MODIFIER")), default=None)
+            self.first.append({
+                "chrom": chrom, "pos": pos, "ref": ref, "alt": alt,
+                "consequence": top[0] if top else region(names), "gene": next((g for _, g, _ in terms if g), ""),
+                "impact": _worst(names), "protein": top[2] if top else "",
+            })
+
+    def result(self) -> Summary:
+        by_region: dict[str, int] = defaultdict(int)
+        by_term: dict[str, int] = defaultdict(int)
+        by_impact: dict[str, int] = defaultdict(int)
+        for names, n in self._sets.items():
+            where, worst = _classes(names)
+            by_region[where] += n
+            for t in names:
+                by_term[t] += n
+            by_impact[worst] += n
+        by_gene = Counter({g: n for g, n in self._genes_hit.items() if g})
+        for label, n in self._flanked.items():
+            where = label[0] if label else "intergenic"
+            by_region[where] += n
+            by_term[where] += n
+            by_impact["MODIFIER"] += n
+        return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene, self.first)
+
+
+def _bcsq_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints) -> tuple[Ints, Ints, Ints]:
+    """(record, value start, value end) for each record with a BCSQ key in its INFO column."""
+    equals = np.flatnonzero(a == EQUALS)
+    equals = equals[equals >= len(KEY)]
+    key = np.ones(len(equals), dtype=bool)
+    for k, byte in enumerate(KEY):
+        key &= a[equals - len(KEY) + k] == byte
+    at = equals[key] - len(KEY)  # where "BCSQ=" begins
+    record = np.searchsorted(ends, at)
+    before = a[np.maximum(at - 1, 0)]
+    own = (at >= info_start[record]) & (at < info_end[record]) & ((before == TAB) | (before == SEMICOLON))
+    at, record = at[own], record[own]
+    value = at + len(KEY) + 1
+    semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
+    value_end = np.minimum(semicolons[np.searchsorted(semicolons, value)], info_end[record])
+    return record, value, value_end
+
+
+def _bcsq(info: str) -> str:
+    """The BCSQ value of an INFO column, or ''."""
+    for item in info.split(";"):
+        if item.startswith("BCSQ="):
+            return item[5:]
+    return ""
+
+
+@cache
+def _classes(names: frozenset[str]) -> tuple[str, str]:
+    return region(set(names)), _worst(set(names))
+
+
+def _worst(names: set[str]) -> str:
+    return min((IMPACT.get(t, "MODIFIER") for t in names), key=IMPACT_ORDER.index, default="MODIFIER")

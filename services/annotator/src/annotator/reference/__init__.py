@@ -1,1 +1,0 @@
-"""Reference bundles: genome FASTA (+ .fai), gene models in Ensembl-style GFF3, and a manifest."""

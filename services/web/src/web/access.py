@@ -1,0 +1,63 @@
+"""Which jobs a caller may see, and how: the owner's job or 404, a job as the pages and the API show it,
+and a user's jobs a page at a time behind an opaque cursor. The pages and the JSON API both use these."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from typing import Any
+
+from flask import abort
+
+from gas_shared.store.records import PENDING, Job, User
+
+from .jobview import describe
+from .wiring import gas
+
+CURSOR_FIELDS = frozenset({"job_id", "user_id", "submitted_at"})  # the jobs index's key
+
+
+def owned_job(user: User, job_id: str) -> Job:
+    """The user's job, or 404: for a job of someone else exactly as for one that does not exist."""
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        abort(404)
+    job = gas().stores.jobs.get(job_id)
+    if job is None or job.user_id != user.user_id:
+        abort(404)
+    return job
+
+
+def view_of(user: User, job: Job) -> dict[str, Any]:
+    depth = gas().queue_depth() if job.status == PENDING else None
+    return describe(job, plan=user.plan, retention_seconds=gas().settings.free_retention_seconds,
+                    queue_depth=depth)
+
+
+def encode_cursor(after: dict[str, Any] | None) -> str | None:
+    if not after:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(after, sort_keys=True).encode()).decode()
+
+
+def decode_cursor(user: User, text: str | None) -> dict[str, Any] | None:
+    """A page cursor from the request: only ever this user's index key, or 400."""
+    if not text:
+        return None
+    try:
+        after = json.loads(base64.urlsafe_b64decode(text.encode()))
+    except (ValueError, binascii.Error):
+        abort(400)
+    if (not isinstance(after, dict) or set(after) != CURSOR_FIELDS
+            or after["user_id"] != user.user_id or not all(isinstance(v, str) for v in after.values())):
+        abort(400)
+    return after
+
+
+def jobs_page(user: User, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    jobs, after = gas().stores.jobs.page(user.user_id, limit, decode_cursor(user, cursor))
+    retention = gas().settings.free_retention_seconds
+    return [describe(j, plan=user.plan, retention_seconds=retention) for j in jobs], encode_cursor(after)

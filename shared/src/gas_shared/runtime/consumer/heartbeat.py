@@ -1,0 +1,54 @@
+"""Keeps long work invisible: every in-flight message is extended well before its visibility ends."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .sqs import Message, WorkQueue
+
+
+@dataclass
+class InFlight:
+    message: Message
+    started: float
+
+
+class InFlightSet:
+    """The messages being handled, by id; waiters are told when one finishes."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, InFlight] = {}
+        self.changed = threading.Condition()
+
+    def add(self, message: Message) -> None:
+        with self.changed:
+            self._items[message["MessageId"]] = InFlight(message, time.monotonic())
+
+    def finish(self, message: Message) -> None:
+        with self.changed:
+            self._items.pop(message["MessageId"], None)
+            self.changed.notify_all()
+
+    def older_than(self, seconds: float) -> list[Message]:
+        with self.changed:
+            return [i.message for i in self._items.values() if time.monotonic() - i.started >= seconds]
+
+    def wait_empty(self, until: float) -> list[Message]:
+        """Wait until none is left or the monotonic deadline passes; those still in hand."""
+        with self.changed:
+            while self._items and time.monotonic() < until:
+                self.changed.wait(timeout=max(0.0, until - time.monotonic()))
+            return [i.message for i in self._items.values()]
+
+
+def heartbeat(queue: WorkQueue, inflight: InFlightSet, visibility: int, stop: threading.Event) -> None:
+    """Run until `stop` is set and nothing is left in flight."""
+    interval = max(1.0, visibility / 3)
+    while True:
+        time.sleep(interval)
+        due = inflight.older_than(interval)
+        queue.extend(due, visibility)
+        if stop.is_set() and not due:
+            return

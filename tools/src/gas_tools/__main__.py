@@ -1,0 +1,7 @@
+"""`python -m gas_tools` is `gas`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
