@@ -116,7 +116,7 @@ def test_every_message_published_twice_repeats_no_effect(load, run, queues):
     settle(queues, "annotate", "archive", "restore", "thaw")
 
     books = gas.account(expect=LIFECYCLE, mails_per_job=2)
-    cycles = {int(gas.jobs.get(j).get("cycle", 0)) for j in gas.submitted}
+    cycles = {gas.jobs.get(j).cycle for j in gas.submitted}
     record("every message published twice", {**books.summary(), "duplicated_publishes": "all",
                                               "cycles": sorted(cycles), "phases": gas.phases})
     assert books.lost == [] and books.doubled == {} and cycles == {1}

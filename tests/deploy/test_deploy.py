@@ -3,10 +3,12 @@ manifests (and their KEDA objects), and the ECS task definitions and IAM policie
 AWS account is needed; each check fails on a broken file."""
 
 import copy
+import importlib
 import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -123,3 +125,103 @@ def test_each_iam_policy_names_only_gas_resources(service):
             assert statement["Condition"]["StringEquals"]["ses:FromAddress"]
             continue
         assert all(":gas-" in r or ":::gas-" in r or "/gas-" in r for r in resources), statement["Sid"]
+
+
+# -- one queue <-> message mapping everywhere ----------------------------------------------------------------
+
+WORKERS = ("annotator", "archiver", "restorer", "thawer")
+
+
+def _routes(service: str) -> dict[str, set[str]]:
+    """The service's own route table (queue key -> message types it handles), read from its main module."""
+    from unittest.mock import MagicMock
+
+    main = importlib.import_module(f"{service}.main")
+    return {queue: {model.TYPE for model in handlers} for queue, handlers in main.routes(MagicMock()).items()}
+
+
+def _topology(service: str) -> dict[str, set[str]]:
+    """What topology says reaches each of the service's queues: the subscriptions' types and S3's events."""
+    from gas_shared.contract.messages import ObjectRestored
+    from gas_shared.contract.topology import queues_of
+
+    found = {}
+    for spec in queues_of(service):
+        types = {t for sub in spec.subscriptions for t in sub.filter_policy["type"]}
+        if "s3:ObjectRestore:Completed" in spec.results_bucket_events:
+            types.add(ObjectRestored.TYPE)
+        found[spec.key] = types
+    return found
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_each_worker_handles_exactly_what_topology_routes_to_its_queues(service):
+    assert _routes(service) == _topology(service)
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_keda_scales_each_worker_on_its_own_queues(service):
+    docs = [d for d in yaml.safe_load_all((ROOT / f"k8s/base/{service}.yaml").read_text()) if d]
+    (scaled,) = [d for d in docs if d["kind"] == "ScaledObject"]
+    watched = {t["metadata"]["queueURL"] for t in scaled["spec"]["triggers"]}
+    assert watched == {f"gas-{key}" for key in _topology(service)}
+
+
+@pytest.mark.parametrize("service", WORKERS)
+def test_each_worker_may_consume_its_queues_and_dead_letter_to_theirs_and_no_others(service):
+    policy = json.loads((ROOT / f"ecs/iam/{service}.json").read_text())
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    queue_of = {s: {r.rsplit(":", 1)[-1] for r in statements[s]["Resource"]} for s in ("ConsumeItsQueues",
+                                                                                       "DeadLetterPoison")}
+    keys = set(_topology(service))
+    assert queue_of["ConsumeItsQueues"] == {f"gas-{k}" for k in keys}
+    assert queue_of["DeadLetterPoison"] == {f"gas-{k}-dlq" for k in keys}
+    others = [r for s in policy["Statement"] if s["Sid"] not in queue_of for r in _resources(s) if ":sqs:" in r]
+    assert others == []
+
+
+def _resources(statement):
+    return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+
+
+def test_compose_runs_every_service_from_its_own_image_and_provisions_from_the_tools_image():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for service in SERVICES:
+        assert compose[service]["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+        assert compose[service]["image"] == f"gas-{service}:local"
+    assert compose["provision"]["build"]["dockerfile"] == "tools/Dockerfile"
+
+
+# -- no dev or ops tool inside a service image --------------------------------------------------------------
+
+
+def _closure(lock: dict, package: str) -> set[str]:
+    by_name = {p["name"]: p for p in lock["package"]}
+    seen, todo = set(), [package]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += [d["name"] for d in by_name[name].get("dependencies", [])]
+    return seen
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_image_installs_the_tools_or_dev_dependencies(service):
+    """An image installs its package's locked closure (uv sync --package SERVICE --no-dev)."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    installed = _closure(lock, service)
+    assert "gas-tools" not in installed
+    assert not installed & {"moto", "pytest", "playwright", "locust", "testcontainers", "mypy", "ruff"}
+    for source in (ROOT / "shared/src", ROOT / f"services/{service}/src"):
+        names = {p.stem for p in source.rglob("*.py")}
+        assert not names & {"devstack", "fake_globus", "provisioning", "deadletters", "polling", "cli"} - (
+            {"cli"} if service == "annotator" else set())  # gas-annotate, the engine's own command
+
+
+def test_the_tools_dockerfile_passes_hadolint():
+    answer = run(str(BIN / "hadolint"), "tools/Dockerfile")
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    text = (ROOT / "tools/Dockerfile").read_text()
+    assert "USER 10001" in text and text.count("FROM python:3.11-slim") == 2

@@ -4,12 +4,16 @@ import sys
 
 from gas_shared.contract.messages import JobRequested
 from gas_shared.runtime.mail import Mailer
-from gas_shared.runtime.worker import Runtime
+from gas_shared.runtime.worker import Routes, Runtime
 from gas_shared.store.stores import Stores
 
 from .bundle_cache import BundleCache
 from .runner import JobRunner
 from .settings import AnnotatorSettings
+
+
+def routes(runner: JobRunner) -> Routes:
+    return {"annotate": {JobRequested: runner.handle}}
 
 
 def run() -> None:
@@ -26,4 +30,4 @@ def run() -> None:
         names.bucket("inputs"),
         names.bucket("results"),
     )
-    sys.exit(runtime.serve({"annotate": {JobRequested: runner.handle}}, buckets=("inputs", "results", "references")))
+    sys.exit(runtime.serve(routes(runner), buckets=("inputs", "results", "references")))

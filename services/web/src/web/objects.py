@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from gas_shared.runtime.aws import Aws, error_code, is_not_found
+from gas_shared.runtime.aws import Aws, error_code, is_not_found, unless_missing
 
 # Not readable now: gone, or in cold storage (a GET of a GLACIER object says InvalidObjectState).
 UNREADABLE = frozenset({"InvalidObjectState"})
@@ -62,13 +62,8 @@ class Objects:
 
     def size(self, key: str) -> int | None:
         """The object's size in bytes; None when there is no such object."""
-        try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as e:
-            if is_not_found(e):
-                return None
-            raise
-        return int(head["ContentLength"])
+        head = unless_missing(lambda: self._s3.head_object(Bucket=self.bucket, Key=key))
+        return None if head is None else int(head["ContentLength"])
 
     def read_text(self, key: str, limit: int = 2 * 1024 * 1024) -> str | None:
         """A small object as text (None if gone or in cold storage)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
+
+from gas_shared.contract.plans import PLANS
+from gas_shared.store.records import JobStatus, Storage
 
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 JOB = {
@@ -10,7 +13,7 @@ JOB = {
     "required": ["job_id", "status", "input_filename", "reference_id", "submitted_at", "progress", "finished"],
     "properties": {
         "job_id": {"type": "string", "format": "uuid"},
-        "status": {"enum": ["PENDING", "RUNNING", "COMPLETED", "FAILED"]},
+        "status": {"enum": list(get_args(JobStatus))},
         "input_filename": {"type": "string"},
         "input_size": {"type": "integer"},
         "reference_id": {"type": "string"},
@@ -22,7 +25,7 @@ JOB = {
             "stage": {"type": "string"}, "stage_label": {"type": "string"}, "variants": {"type": "integer"}}},
         "queue_position": {"type": "integer", "description": "jobs waiting ahead (approximate), while PENDING"},
         "finished": {"type": "boolean"},
-        "storage": {"enum": ["AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING", None]},
+        "storage": {"enum": [*get_args(Storage), None]},
         "retention_seconds_left": {"type": "integer", "description": "Free plan: until the results are archived"},
         "restore": {"type": "object", "properties": {"tier": {"type": "string"},
                                                      "expected_ready_at": {"type": "string"}}},
@@ -106,7 +109,7 @@ def document(server: str) -> dict[str, Any]:
                 params=[JOB_ID], errors=("401", "404"))},
             "/plan": {"put": _op("Change plan (no payment is taken)", _json({"type": "object"}),
                                  body={"type": "object", "required": ["plan"],
-                                       "properties": {"plan": {"enum": ["free", "premium"]}}},
+                                       "properties": {"plan": {"enum": list(PLANS)}}},
                                  errors=("400", "401"))},
             "/dev/tokens": {"post": _op(
                 "Development only: a bearer token for a dev user", _json({"type": "object"}, "Created"),

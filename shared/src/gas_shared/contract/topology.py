@@ -12,6 +12,7 @@ from .messages import (
     RestoreRequested,
     UserPlanChanged,
 )
+from .plans import FREE, PREMIUM
 
 TOPICS = (JOBS_TOPIC, USERS_TOPIC)
 BUCKETS = ("inputs", "results", "references")
@@ -48,11 +49,11 @@ QUEUES = (
     ),
     QueueSpec(
         "downgrade", "archiver",
-        (Subscription(USERS_TOPIC, {"type": [UserPlanChanged.TYPE], "plan": ["free"]}),),
+        (Subscription(USERS_TOPIC, {"type": [UserPlanChanged.TYPE], "plan": [FREE]}),),
     ),
     QueueSpec(
         "restore", "restorer",
-        (Subscription(USERS_TOPIC, {"type": [UserPlanChanged.TYPE], "plan": ["premium"]}),),
+        (Subscription(USERS_TOPIC, {"type": [UserPlanChanged.TYPE], "plan": [PREMIUM]}),),
     ),
     QueueSpec(
         "thaw", "thawer", (Subscription(JOBS_TOPIC, {"type": [RestoreRequested.TYPE]}),),

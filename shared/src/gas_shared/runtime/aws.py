@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import boto3
 from botocore.config import Config
@@ -49,6 +50,19 @@ NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 def is_not_found(error: ClientError) -> bool:
     return error_code(error) in NOT_FOUND_CODES
+
+
+T = TypeVar("T")
+
+
+def unless_missing(call: Callable[[], T]) -> T | None:
+    """The call's answer, or None when S3 says the key is not there; every other error is raised."""
+    try:
+        return call()
+    except ClientError as e:
+        if is_not_found(e):
+            return None
+        raise
 
 
 AddressingStyle = Literal["auto", "path", "virtual"]

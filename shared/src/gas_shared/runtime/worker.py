@@ -20,6 +20,8 @@ from .publisher import Publisher
 from .settings import WorkerSettings, load
 
 S = TypeVar("S", bound=WorkerSettings)
+# What a worker consumes: queue key -> payload class -> the handler of that payload.
+Routes = Mapping[str, Mapping[type[Payload], Handler]]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class Runtime(Generic[S]):
 
     def serve(
         self,
-        routes: Mapping[str, Mapping[type[Payload], Handler]],
+        routes: Routes,
         buckets: tuple[str, ...] = ("inputs", "results"),
     ) -> int:
         """Consume `routes` (queue key -> payload class -> handler) until SIGTERM; 0 on a clean stop."""

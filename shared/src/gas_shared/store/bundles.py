@@ -6,10 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from ..contract.bundle import MANIFEST, Manifest, manifest_key
-from ..runtime.aws import is_not_found
+from ..runtime.aws import unless_missing
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +34,8 @@ class Bundles:
         return sorted(found, key=lambda m: m.id)
 
     def exists(self, reference_id: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=self.bucket, Key=manifest_key(reference_id))
-        except ClientError as e:
-            if is_not_found(e):
-                return False
-            raise
-        return True
+        key = manifest_key(reference_id)
+        return unless_missing(lambda: self._s3.head_object(Bucket=self.bucket, Key=key)) is not None
 
     def install(self, directory: Path) -> Manifest:
         """Upload a bundle; the manifest goes last, so a listed bundle is always whole."""

@@ -18,7 +18,7 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from ..runtime.aws import TRANSIENT_CODES, error_code, is_not_found
+from ..runtime.aws import TRANSIENT_CODES, error_code, is_not_found, unless_missing
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,9 @@ class ResultObjects:
         self._sleep = sleep
 
     def state(self, key: str) -> ObjectState:
-        try:
-            head = self._s3.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as e:
-            if is_not_found(e):
-                return ObjectState(exists=False)
-            raise
+        head = unless_missing(lambda: self._s3.head_object(Bucket=self.bucket, Key=key))
+        if head is None:
+            return ObjectState(exists=False)
         return ObjectState(True, head.get("StorageClass") or STANDARD, parse_restore(head.get("Restore")),
                            int(head.get("ContentLength", 0)))
 
