@@ -1,4 +1,5 @@
-"""The bad-input corpus: each file ends as one precise error (or is annotated with what was skipped said)."""
+"""The bad-input corpus: each file ends as one precise error, or is annotated record for record, with what
+was kept without consequences counted and said."""
 
 from pathlib import Path
 
@@ -8,6 +9,8 @@ from annotator.engine.errors import VcfError
 from annotator.engine.pipeline import annotate
 from annotator.synthetic.bundle import write_bundle
 from annotator.synthetic.genome import generate
+
+from .fidelity import assert_kept, assert_same_consequences
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -37,19 +40,19 @@ REFUSED = {
     "unsorted.vcf": ("chr1:200 comes after a later position: the file is not sorted", 4, None),
     "contig_revisited.vcf": ("chr1:400 comes after a later position: the file is not sorted", 5, None),
     "header_after_records.vcf": ("a header line after the first record", 6, 1),
-    "symbolic_only.vcf": ("none of the 2 records can be annotated (2 symbolic allele)", None, None),
-    "no_alt.vcf": ("none of the 1 records can be annotated (1 no ALT allele)", None, None),
     "not_utf8.vcf": ("not UTF-8 text (byte 0xe9)", 3, 28),
     "enormous_line.vcf.gz": ("the line is longer than 4,194,304 bytes", 3, None),
 }
 
-# file -> (variants annotated, what was skipped)
+# file -> (variants annotated, records kept without consequences, ALTs kept without consequences)
 ACCEPTED = {
-    "duplicates.vcf": (2, {"duplicate record": 1}),
-    "mixed_symbolic.vcf": (2, {"symbolic allele": 1}),
-    "breakend.vcf": (1, {"breakend allele": 1}),
-    "windows_crlf.vcf": (3, {}),
-    "multi_sample.vcf.gz": (2, {}),
+    "duplicates.vcf": (3, {}, {}),  # a duplicate is a record like any other: annotated, and kept
+    "mixed_symbolic.vcf": (2, {}, {"symbolic allele": 1}),
+    "breakend.vcf": (1, {"breakend allele": 1}, {}),
+    "windows_crlf.vcf": (3, {}, {}),
+    "multi_sample.vcf.gz": (2, {}, {}),
+    "symbolic_only.vcf": (0, {"symbolic allele": 2}, {}),  # valid VCF, nothing a gene model says: kept
+    "no_alt.vcf": (0, {"no ALT allele": 1}, {}),
 }
 
 
@@ -79,11 +82,13 @@ def test_bad_input_is_one_precise_error_and_leaves_nothing(name, reference, tmp_
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_odd_but_valid_input_is_annotated_and_what_was_skipped_is_said(name, reference, tmp_path):
-    variants, skipped = ACCEPTED[name]
-    result = annotate(CORPUS / name, name, reference, tmp_path)
+    variants, skipped, alleles_skipped = ACCEPTED[name]
+    result = annotate(CORPUS / name, name, reference, tmp_path / "out")
     assert result.summary.variants == variants
-    assert result.report.skipped == skipped
+    assert result.report.skipped == skipped and result.report.alleles_skipped == alleles_skipped
     log = result.files["log"].read_text()
-    for why, n in skipped.items():
+    for why, n in {**skipped, **alleles_skipped}.items():
         assert f"{why}\t{n}" in log
-    assert len(result.report.notes) == sum(skipped.values())
+    assert len(result.report.notes) == sum(skipped.values()) + sum(alleles_skipped.values())
+    assert_kept(CORPUS / name, result.files["vcf"])
+    assert_same_consequences(reference, CORPUS / name, result.files["vcf"], tmp_path)

@@ -27,6 +27,7 @@ from gas_shared.store.users import UserStore
 
 from . import notices
 from .bundle_cache import BundleCache, UnknownReference
+from .engine.chain.stages import SelfCheckFailed
 from .engine.errors import VcfError
 from .engine.pipeline import annotate
 from .settings import AnnotatorSettings
@@ -134,6 +135,12 @@ class JobRunner:
         except VcfError as e:
             log.info("job %s: bad input: %s", job_id, e)
             self._store.fail(job_id, e.reason, e.line)
+            return
+        except SelfCheckFailed as e:
+            # The engine's own output did not add up: a bug, never the file. Retrying gives the same answer,
+            # so the job ends now; what GAS wrote is not stored.
+            log.error("job %s: the engine's self-check failed: %s", job_id, e)
+            self._store.fail(job_id, f"internal error: the annotation failed its own check ({e})"[:500], None)
             return
         progress("storing", result.summary.variants)
         where = JobKeys(str(request.user_id), job_id)

@@ -66,10 +66,12 @@ def annotate(
 ) -> Result:
     """Annotate `source` (named `filename` by its owner) against the bundle in `reference`, into `out`.
 
-    The validator streams its clean copy straight into bcftools csq, so checking, annotating, counting and
-    compressing all run at once. That bets on the usual case, a file bcftools norm would not change; the first
-    record that norm would change (several ALTs, an indel to left-align) loses the bet: the chain starts again
-    with norm in front, fed what was checked so far from the clean copy on disk, then the rest as it comes.
+    The validator streams minimal records (the annotatable ALTs, numbered) straight into bcftools csq and the
+    user's own records to disk, and the merge writes csq's consequences back into those records, so checking,
+    annotating, merging, counting and compressing all run at once. That bets on the usual case, a file bcftools
+    norm would not change; the first record that norm would change (several ALTs, an indel to left-align)
+    loses the bet: the chain starts again with norm in front, fed what was checked so far from the clean copy
+    on disk, then the rest as it comes.
     """
     manifest = Manifest.read(reference) if (reference / "manifest.json").exists() else None
     reference_id = manifest.id if manifest else reference.name
@@ -85,37 +87,41 @@ def annotate(
             "GAS_job": job_id,
             "GAS_input": json.dumps(filename),
         }
-        clean, counts = work / "clean.vcf", work / "counts.json"
+        clean, counts, kept = work / "clean.vcf", work / "counts.json", work / "originals.vcf"
         staged = work / f"{stem}.annot.vcf.gz"
         staged_plain = work / f"{stem}.annot.vcf" if plain else None
         flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
-        with clean.open("w") as copy, pysam.FastaFile(str(reference / FASTA)) as fasta:
-            sink = _Sink(clean, copy, lambda norm: Chain(reference, work, staged, staged_plain, counts,
-                                                         flanks=flanks, normalise=norm))
+        with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
+            sink = _Sink(clean, copy, originals, lambda norm: Chain(
+                reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
+                provenance=provenance, normalise=norm))
             try:
-                report = Validator(fasta, provenance, lambda n: report_progress("annotating", n)).run(
-                    source, filename, sink
-                )
+                report = Validator(fasta, lambda n: report_progress("annotating", n)).run(source, filename, sink)
             except BaseException:
                 sink.chain.abort()
                 raise
+        # The originals are whole on disk (closed above) before csq's input closes: the merge reads them to the
+        # end once csq is done.
         sink.chain.finish()
         report_progress("summarising", report.records_out)
         files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
         if staged_plain:
             files["plain_vcf"] = out / staged_plain.name
-        summary = Summary.from_counts(json.loads(counts.read_text()))
+        counted = json.loads(counts.read_text())
+        summary, merged = Summary.from_counts(counted), counted["merge"]
         staged.rename(files["vcf"])  # only finished results reach `out`
         Path(f"{staged}.tbi").rename(files["index"])
         if staged_plain:
             staged_plain.rename(files["plain_vcf"])
     files["log"] = out / f"{stem}.vcf.count.log"
     write_count_log(files["log"], filename=filename, reference_id=reference_id, job_id=job_id,
-                    report=report, summary=summary)
+                    report=report, summary=summary, repairs=merged["header_repairs"], moved=merged["moved"])
     files["summary"] = out / "summary.json"
     files["summary"].write_text(json.dumps({
         "job_id": job_id, "input": filename, "reference": reference_id, "gas_version": __version__,
-        "tools": tool_versions(), "records_in": report.records_in, "skipped": report.skipped,
+        "tools": tool_versions(), "records_in": report.records_in, "records_out": merged["records_out"],
+        "skipped": report.skipped, "alleles_skipped": report.alleles_skipped,
+        "moved_by_normalisation": merged["moved"], "header_repairs": merged["header_repairs"],
         "notes": report.notes, **summary.as_json(),
     }, indent=1))
     report_progress("done", report.records_out)
@@ -123,11 +129,15 @@ def annotate(
 
 
 class _Sink:
-    """The validator's output: the clean copy on disk, and the chain's input."""
+    """The validator's output: the minimal records (the chain's input, and a copy on disk for a restart with
+    norm) and the user's own records (on disk, for the merge)."""
 
-    def __init__(self, path: Path, copy: TextIO, start: Callable[[bool], Chain]):
-        self._path, self._copy, self._start = path, copy, start
+    def __init__(self, path: Path, copy: TextIO, originals: TextIO, start: Callable[[bool], Chain]):
+        self._path, self._copy, self._originals, self._start = path, copy, originals, start
         self.chain = start(False)
+
+    def original(self, text: str) -> None:
+        self._originals.write(text)
 
     def write(self, text: str) -> None:
         self._copy.write(text)

@@ -1,10 +1,12 @@
-"""Chain: [bcftools norm |] bcftools csq | tee (copy and count), as child processes joined by pipes, like a
-shell pipeline. Every stage runs at once, each on a core of its own when there is one.
+"""Chain: [bcftools norm |] bcftools csq | merge (the consequences written back into the user's records,
+compressed, indexed and counted), as child processes joined by pipes, like a shell pipeline. Every stage runs
+at once, each on a core of its own when there is one.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,28 +18,36 @@ from .spooler import Spooler
 
 PIPE_BYTES = 1 << 20  # a stage that falls behind for a moment does not stop the one before it (Linux's maximum)
 TOOL = [sys.executable, "-m", "annotator.engine.chain.bcftools"]
-TEE = [sys.executable, "-m", "annotator.engine.chain.tee"]
+MERGE = [sys.executable, "-m", "annotator.engine.chain.merge"]
+OLD_RECORD = "GASOLD"  # the INFO tag bcftools norm writes on the records it changed: CHROM|POS|REF|ALT[|ALT index]
+SELF_CHECK_FAILED = 3  # the merge's exit code when its own output does not add up
+
+
+class SelfCheckFailed(RuntimeError):
+    """The engine's check of its own output failed: a bug, never the user's file. Retrying cannot help."""
 
 
 class Chain:
-    """Reads VCF text on `stdin` (a pipe to write to); writes `staged` (bgzipped, with its
-    .tbi), `plain` (if asked) and `counts` (JSON, from the tee). `flanks` caches what the tee makes of the
-    genes."""
+    """Reads the annotation stream (minimal VCF text) on `stdin` (a pipe to write to) and the user's records
+    from `originals`; writes `staged` (bgzipped, with its .tbi), `plain` (if asked) and `counts` (JSON, from
+    the merge). `flanks` caches what the merge makes of the genes."""
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
-                 flanks: Path, normalise: bool = False):
+                 flanks: Path, originals: Path, provenance: dict[str, str], normalise: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
-            stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e", "-Ou", "-o", "-",
-                                             "-"]))
-        # csq compresses (in a thread of its own) and indexes its output as it writes it; the tee reads the
-        # file as it grows, and csq's stdout, which carries nothing, tells it by closing when csq is done.
-        stages.append(("bcftools csq", [*TOOL, "csq", "--threads", "1", "-f", fasta, "-g", gff3, "-l", "-Oz",
-                                        "--write-index=tbi", "-o", str(staged), "-"]))
-        stages.append(("counting", [*TEE, "--follow", str(staged), "--gff3", gff3, "--flanks", str(flanks),
-                                    "--counts", str(counts), *(["--plain", str(plain)] if plain else [])]))
-        # A chain started again (with norm) must not let its tee find the last one's file before csq makes anew.
+            # The minimal records' header is GAS's own, so BCF between the two stages is safe (no tag of the
+            # user's that the header might not declare ever reaches bcftools).
+            stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e",
+                                             "--old-rec-tag", OLD_RECORD, "-Ou", "-o", "-", "-"]))
+        # --force: a record on a contig the gene models never mention (a scaffold) is intergenic, not an error.
+        stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-o", "-",
+                                        "-"]))
+        stages.append(("merging", [*MERGE, "--originals", str(originals), "--gff3", gff3, "--flanks", str(flanks),
+                                   "--counts", str(counts), "--out", str(staged),
+                                   "--provenance", json.dumps(provenance),
+                                   *(["--plain", str(plain)] if plain else [])]))
         staged.unlink(missing_ok=True)
         Path(f"{staged}.tbi").unlink(missing_ok=True)
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
@@ -61,12 +71,16 @@ class Chain:
         """Waits for every stage; RuntimeError naming the first that failed, with what it said."""
         if self.stdin:
             self.stdin.close()  # a write that failed means the stage stopped; its own exit code says why
-        failed = None
+        failed: RuntimeError | None = None
         for name, process, errors in self._processes:
             if process.wait() != 0 and failed is None:
-                failed = f"{name} failed (exit {process.returncode}): {errors.read_text(errors='replace')[-500:]}"
+                said = errors.read_text(errors="replace")[-500:].strip()
+                if name == "merging" and process.returncode == SELF_CHECK_FAILED:
+                    failed = SelfCheckFailed(said)
+                else:
+                    failed = RuntimeError(f"{name} failed (exit {process.returncode}): {said}")
         if failed:
-            raise RuntimeError(failed)
+            raise failed
 
     def abort(self) -> None:
         """Stops every stage at once (bad input, or a run that must start again with norm)."""

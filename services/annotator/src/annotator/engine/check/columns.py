@@ -62,6 +62,8 @@ class Columns:
     alt: Field
     runs: list[tuple[str, int, int]]  # (CHROM, first record, end) of each run of records on one contig
     commas: NDArray[np.bool_]  # records with several ALTs
+    starts: Ints  # where each line begins
+    alt_end: Ints  # where each ALT ends (the tab after it)
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -70,8 +72,32 @@ class Columns:
         """(REF, ALT) of record i, upper case."""
         return self.ref.text(self.data, i).upper(), self.alt.text(self.data, i).upper()
 
-    def alts_with_commas(self) -> list[str]:
-        return [self.alt.text(self.data, i) for i in np.flatnonzero(self.commas).tolist()]
+    def alleles_with_commas(self) -> list[tuple[str, str]]:
+        """(REF, ALT) of the records with several ALTs."""
+        return [(self.ref.text(self.data, i), self.alt.text(self.data, i))
+                for i in np.flatnonzero(self.commas).tolist()]
+
+    def ref_equals_alt(self) -> bool:
+        """Whether any one-ALT record's ALT is its REF (in any case): kept, not annotated, so not this path."""
+        one = ~self.commas & (self.ref.length == self.alt.length)
+        if not one.any():
+            return False
+        ref, alt = self.ref, self.alt
+        lengths = ref.length[one]
+        r = np.repeat(ref.offset[one], lengths) + _within(lengths)
+        a = np.repeat(alt.offset[one], lengths) + _within(lengths)
+        differs = UPPER[ref.flat[r]] != UPPER[alt.flat[a]]
+        # A record is REF = ALT when none of its bytes differ.
+        per_record = np.add.reduceat(differs, np.cumsum(lengths) - lengths) if len(lengths) else differs
+        return bool((per_record == 0).any())
+
+    def minimal(self, first: int, tag: str) -> str:
+        """The block as bcftools gets it: CHROM POS ID REF ALT of each line, nothing of QUAL, FILTER, INFO or
+        the samples, and INFO `tag`=the record's number (`first` for the first line)."""
+        data, starts, ends = self.data, self.starts.tolist(), self.alt_end.tolist()
+        suffix = f"\t.\t.\t{tag}=".encode()
+        return b"".join([data[s:e] + suffix + b"%d\n" % n
+                         for n, s, e in zip(range(first, first + len(starts)), starts, ends, strict=True)]).decode()
 
     def ref_matches(self, first: int, end: int, genome: NDArray[np.uint8], offset: int) -> bool:
         """Whether REF of records [first, end) is `genome` (upper-case bases from 0-based `offset`) there."""
@@ -124,7 +150,12 @@ def cut(data: bytes, columns: int) -> Columns | None:
         return None
     commas = np.zeros(n, dtype=bool)
     commas[np.repeat(np.arange(n), alt_len)[alt.flat == COMMA]] = True
-    return Columns(data, pos, ref, alt, runs, commas)
+    return Columns(data, pos, ref, alt, runs, commas, starts, t[:, 4])
+
+
+def _within(lengths: Ints) -> Ints:
+    """For fields of these lengths laid end to end, each byte's place in its own field."""
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def whole_numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints | None:

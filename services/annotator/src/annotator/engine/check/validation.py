@@ -1,8 +1,11 @@
 """Checks a VCF line by line against the reference and writes the clean copy bcftools annotates.
 
-Fatal problems raise VcfError with the line and column. What can be annotated is kept; what cannot
-(symbolic and breakend alleles, duplicate records) is skipped and said in the report. Memory does not grow
-with the input: only the current position's records are remembered.
+Fatal problems raise VcfError with the line and column. Every record goes on, exactly as it was read, to
+the originals (what the merge writes back with the consequences); the alleles bcftools csq can annotate go
+to the annotation stream as minimal records (CHROM POS ID REF ALT and the record's number, GASREC), so no
+INFO, FORMAT or sample field of the user's ever reaches bcftools. What cannot be annotated (symbolic and
+breakend alleles, gVCF reference blocks, ALT equal to REF, POS 0) is kept and counted by reason. Memory does
+not grow with the input.
 
 The body is read a block of lines (about a megabyte) at a time. A block whose every record is plain (the
 usual case) is checked with whole-block operations in C: one regular expression, maps over the columns,
@@ -21,6 +24,7 @@ from typing import Protocol
 import numpy as np
 import pysam
 
+from .. import alleles
 from ..errors import VcfError
 from .columns import Columns, cut
 from .reader import Limits, blocks
@@ -29,6 +33,14 @@ FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 BASES = re.compile(r"^[ACGTNacgtn]+$")
 MAX_NOTES = 50
 MAX_HEADER_LINES = 100_000  # real headers have hundreds; more is not a VCF
+MAX_HEADER_BYTES = 32 * 1024 * 1024  # a GRCh38 header with every alt contig is about 200 KB
+MAX_META_LINE_BYTES = 1024 * 1024  # one ## line
+RECORD = "GASREC"  # the INFO tag that carries a record's number through bcftools
+MINIMAL_HEADER = (
+    "##fileformat=VCFv4.2\n"
+    f'##INFO=<ID={RECORD},Number=1,Type=Integer,Description="The number of the record in the uploaded file">\n'
+)
+MINIMAL_COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
 WINDOW = 1 << 20  # reference bases fetched at a time: sorted input reads each window once
 SPAN = 4 << 20  # a block whose records on one contig span more than this checks REF record by record
 ACGT = frozenset("ACGT")
@@ -57,22 +69,34 @@ class Report:
     """What the validator saw and did."""
 
     records_in: int = 0
-    records_out: int = 0
+    records_out: int = 0  # records given to bcftools (with at least one annotatable ALT)
     samples: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # records kept without consequences, by reason
+    alleles_skipped: dict[str, int] = field(default_factory=dict)  # ALTs not annotated in annotated records
     notes: list[str] = field(default_factory=list)
     needs_norm: bool = False  # a record bcftools norm would change: several ALTs, an indel to left-align, ...
 
     def skip(self, why: str, line: int, detail: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
+        self.note(line, detail)
+
+    def skip_allele(self, why: str, line: int, detail: str) -> None:
+        self.alleles_skipped[why] = self.alleles_skipped.get(why, 0) + 1
+        self.note(line, detail)
+
+    def note(self, line: int, detail: str) -> None:
         if len(self.notes) < MAX_NOTES:
             self.notes.append(f"line {line}: {detail}")
 
 
 class Sink(Protocol):
-    """Where the clean VCF goes."""
+    """Where the annotation stream and the originals go."""
 
-    def write(self, text: str) -> object: ...
+    def write(self, text: str) -> object:
+        """Minimal records for bcftools."""
+
+    def original(self, text: str) -> object:
+        """The user's header and records, exactly as read."""
 
     def normalise(self) -> None:
         """Told once, at the first record that bcftools norm would change."""
@@ -90,34 +114,22 @@ def canonical(ref: str, alt: str) -> bool:
     return short == long[0] and long[-1] != long[0] and not long.strip("ACGT")
 
 
-def _allele_kind(allele: str) -> str:
-    if allele.startswith("<"):
-        return "symbolic allele"
-    if "[" in allele or "]" in allele:
-        return "breakend allele"
-    if allele == "*":
-        return "spanning deletion allele"
-    return "bases"
-
-
-Place = tuple[dict[str, int], tuple[int, int], set[tuple[str, str]]]  # contig order, last (order, POS), alleles there
+Place = tuple[dict[str, int], tuple[int, int]]  # contig order, last (order, POS)
 
 
 class Validator:
     """One pass over one file; `progress` is called with the records read so far."""
 
-    def __init__(self, fasta: pysam.FastaFile, provenance: dict[str, str],
-                 progress: Callable[[int], None] | None = None, limits: Limits | None = None):
+    def __init__(self, fasta: pysam.FastaFile, progress: Callable[[int], None] | None = None,
+                 limits: Limits | None = None):
         self._fasta = fasta
         self._reference = _Reference(fasta)
         self._lengths = self._reference.lengths
-        self._provenance = provenance
         self._progress = progress
         self._limits = limits
-        # Where the body has got to: contigs in the order met, the last (contig order, POS), the alleles there.
+        # Where the body has got to: contigs in the order met, the last (contig order, POS).
         self._order: dict[str, int] = {}
         self._last: tuple[int, int] = (-1, 0)
-        self._here: set[tuple[str, str]] = set()
 
     def run(self, path: Path, filename: str, sink: Sink) -> Report:
         report = Report()
@@ -130,32 +142,35 @@ class Validator:
                 self._progress(report.records_in)
         if report.records_in == 0:
             raise VcfError("the file has a header but no variant records")
-        if report.records_out == 0:
-            raise VcfError(f"none of the {report.records_in} records can be annotated ({_summary(report)})")
         return report
 
     def _header(self, source: Iterator[tuple[int, str]], sink: Sink, report: Report) -> tuple[int, int, str]:
         """Reads the header up to its #CHROM line: (columns, the next line's number, the rest of its block)."""
+        size = 0
         for first, text in source:
             start = 0
             for number, line in enumerate(text.split("\n")[:-1], first):
                 start += len(line) + 1
+                size += len(line) + 1
                 if number == 1 and not line.startswith("##fileformat=VCF"):
                     raise VcfError(f"not a VCF: the first line should be ##fileformat=VCFv4.x, not {line[:40]!r}", 1)
                 if number > MAX_HEADER_LINES:
                     raise VcfError(f"the header is longer than {MAX_HEADER_LINES:,} lines", number)
+                if size > MAX_HEADER_BYTES:
+                    raise VcfError(f"the header is larger than {MAX_HEADER_BYTES // 2**20} MB: no VCF header needs "
+                                   "that much; remove the lines that do not belong to it", number)
+                if len(line) > MAX_META_LINE_BYTES:
+                    raise VcfError(f"a header line is longer than {MAX_META_LINE_BYTES // 2**20} MB", number)
+                sink.original(line + "\n")
                 if line.startswith("##"):
-                    if not line.startswith("##contig="):  # replaced by the reference's own contig lines
-                        sink.write(line + "\n")
                     continue
                 if not line.startswith("#CHROM"):
                     raise VcfError("the header has no #CHROM line before the first record", number)
                 columns = self._columns(line, number, report)
+                sink.write(MINIMAL_HEADER)
                 for contig, length in self._lengths.items():
                     sink.write(f"##contig=<ID={contig},length={length}>\n")
-                for key, value in self._provenance.items():
-                    sink.write(f"##{key}={value}\n")
-                sink.write(line + "\n")
+                sink.write(MINIMAL_COLUMNS)
                 return columns, number + 1, text[start:]
         raise VcfError("the file has no header (no #CHROM line)")
 
@@ -177,7 +192,8 @@ class Validator:
         """Checks and writes a block in which every record is plain; False (having changed nothing) if any is
         not, or if any needs a word said about it, so that the line-by-line reading takes the block."""
         block = cut(text.encode(), columns)
-        if block is None or (block.commas.any() and not all(map(ALLELES.match, block.alts_with_commas()))):
+        if block is None or block.ref_equals_alt() or (
+                block.commas.any() and not all(_plain_alts(*a) for a in block.alleles_with_commas())):
             return False
         after = self._sorted_and_matching(block)
         if after is None:
@@ -185,31 +201,29 @@ class Validator:
         if not report.needs_norm and block.needs_norm():
             report.needs_norm = True
             sink.normalise()
-        self._order, self._last, self._here = after
+        self._order, self._last = after
+        first = report.records_in + 1
         report.records_in += len(block)
         report.records_out += len(block)
-        sink.write(text)
+        sink.original(text)
+        sink.write(block.minimal(first, RECORD))
         return True
 
     def _sorted_and_matching(self, block: Columns) -> Place | None:
-        """Where the body will have got to after this block (contig order, last position, alleles there), or
-        None if any record is on an unknown contig, out of order, past its contig's end, not the reference's
-        bases, or a duplicate."""
-        order, last, here = dict(self._order), self._last, self._here
+        """Where the body will have got to after this block (contig order, last position), or None if any
+        record is on an unknown contig, out of order, past its contig's end, or not the reference's bases."""
+        order, last = dict(self._order), self._last
         for chrom, first, end in block.runs:
             length = self._lengths.get(chrom)
             rank = order.setdefault(chrom, len(order))
             at = block.pos[first:end]
             begins = (rank, int(at[0]))
-            before = here if begins == last else set()
             if (length is None or begins < last or (np.diff(at) < 0).any()
                     or int((at + block.ref.length[first:end]).max()) - 1 > length
-                    or not self._matches(chrom, block, first, end)
-                    or _duplicated(block, first, end, before)):
+                    or not self._matches(chrom, block, first, end)):
                 return None
-            tail = _alleles_at_end(block, first, end)
-            last, here = (rank, int(at[-1])), tail | before if at[0] == at[-1] else tail
-        return order, last, here
+            last = (rank, int(at[-1]))
+        return order, last
 
     def _matches(self, chrom: str, block: Columns, first: int, end: int) -> bool:
         """Whether every REF of a sorted run is the reference's bases there: from one slice of the genome
@@ -238,12 +252,16 @@ class Validator:
             hint = " (columns must be separated by tabs)" if count == 1 and " " in text else ""
             raise VcfError(f"{count} columns, but the header names {columns}{hint}", number)
         fields = text.split("\t", 5)  # CHROM POS ID REF ALT and the rest, untouched
-        chrom, pos_text, _id, ref, alt = fields[:5]
+        chrom, pos_text, record_id, ref, alt = fields[:5]
         if chrom not in self._lengths:
             raise VcfError(self._unknown_contig(chrom), number, 1)
-        if not pos_text.isdigit() or int(pos_text) < 1:
+        if not pos_text.isdigit():
             raise VcfError(f"POS {pos_text!r} is not a positive whole number", number, 2)
         pos = int(pos_text)
+        sink.original(text + "\n")
+        if pos == 0:  # a telomere: valid VCF, nothing a gene model can say about it
+            report.skip(alleles.TELOMERE, number, f"{chrom}:0 is a telomere position: kept, not annotated")
+            return
         if not BASES.match(ref):
             raise VcfError(f"REF {ref[:50]!r} has characters other than A, C, G, T and N", number, 4)
         if pos + len(ref) - 1 > self._lengths[chrom]:
@@ -258,47 +276,21 @@ class Validator:
         if (order, pos) < self._last:
             raise VcfError(f"{chrom}:{pos} comes after a later position: the file is not sorted "
                            "(sort it, e.g. with `bcftools sort`, and upload it again)", number)
-        if (order, pos) != self._last:
-            self._here = set()
         self._last = (order, pos)
-        allele = (upper_ref, alt.upper())
-        if allele in self._here:
-            report.skip("duplicate record", number, f"duplicate of an earlier {chrom}:{pos} {ref}>{alt}: skipped")
+        indices, why = alleles.annotatable(pos, ref, alt)
+        if alleles.UNREADABLE in why:
+            raise VcfError(f"ALT {alt[:50]!r} has characters other than A, C, G, T and N", number, 5)
+        if not indices:
+            report.skip(why[0], number, f"{chrom}:{pos} has {_a(why[0])} ({alt[:60]}): kept, not annotated")
             return
-        self._here.add(allele)
-        kept = self._alleles(alt, number, report, chrom, pos)
-        if kept is None:
-            return
-        if not report.needs_norm and (upper_ref != expected or not canonical(ref, kept)):
+        for reason in why:
+            report.skip_allele(reason, number, f"{chrom}:{pos}: {_a(reason)} kept, not annotated; the rest annotated")
+        kept = alt if len(why) == 0 else ",".join(alt.split(",")[i] for i in indices)
+        if not report.needs_norm and (upper_ref != expected or len(indices) > 1 or not canonical(ref, kept)):
             report.needs_norm = True
             sink.normalise()
-        if kept != alt:
-            fields[4] = kept
-        sink.write(text + "\n" if kept == alt else "\t".join(fields) + "\n")
+        sink.write(f"{chrom}\t{pos}\t{record_id}\t{ref}\t{kept}\t.\t.\t{RECORD}={report.records_in}\n")
         report.records_out += 1
-
-    def _alleles(self, alt: str, number: int, report: Report, chrom: str, pos: int) -> str | None:
-        """The ALT column to annotate, or None when nothing in it can be annotated."""
-        if BASES.match(alt):  # the common case: one plain allele
-            return alt
-        if alt == ".":
-            report.skip("no ALT allele", number, f"{chrom}:{pos} has no ALT allele: skipped")
-            return None
-        alleles = alt.split(",")
-        kinds = [_allele_kind(a) for a in alleles]
-        for allele, kind in zip(alleles, kinds, strict=True):
-            if kind == "bases" and not BASES.match(allele):
-                raise VcfError(f"ALT {allele[:50]!r} has characters other than A, C, G, T and N", number, 5)
-        if all(k == "bases" for k in kinds):
-            return alt
-        odd = next(k for k in kinds if k != "bases")
-        keep = [a for a, k in zip(alleles, kinds, strict=True) if k == "bases"]
-        if not keep or report.samples:
-            # With samples, dropping an allele would renumber every genotype: skip the whole record.
-            report.skip(odd, number, f"{chrom}:{pos} has a {odd} ({alt[:60]}), which cannot be annotated: skipped")
-            return None
-        report.skip(odd, number, f"{chrom}:{pos}: the {odd} was skipped, {','.join(keep)} annotated")
-        return ",".join(keep)
 
     def _unknown_contig(self, chrom: str) -> str:
         names = list(self._lengths)
@@ -314,34 +306,13 @@ def _same_bases(ref: str, genome: str) -> bool:
     return len(ref) == len(genome) and all(a == b or "N" in (a, b) for a, b in zip(ref, genome, strict=True))
 
 
-def _summary(report: Report) -> str:
-    return ", ".join(f"{n} {why}" for why, n in report.skipped.items()) or "nothing annotatable"
+def _a(reason: str) -> str:
+    return ("an " if reason[0] in "aeiouAEIOU" else "a ") + reason
 
 
-def _duplicated(block: Columns, first: int, end: int, before: set[tuple[str, str]]) -> bool:
-    """Whether two records of a contig's run [first, end) share POS, REF and ALT (`before`: the alleles
-    already seen at the run's first position, in earlier blocks)."""
-    at = block.pos[first:end]
-    same = (np.flatnonzero(at[1:] == at[:-1]) + first + 1).tolist()
-    if not same and not before:
-        return False
-    seen, where = set(before), int(at[0])
-    for i in sorted({first, *same, *(j - 1 for j in same)}):  # the records that share a position, in order
-        if int(block.pos[i]) != where:
-            seen, where = set(), int(block.pos[i])
-        allele = block.allele(i)
-        if allele in seen:
-            return True
-        seen.add(allele)
-    return False
-
-
-def _alleles_at_end(block: Columns, first: int, end: int) -> set[tuple[str, str]]:
-    """The (REF, ALT)s at a run's last position, which the next block's first records must not repeat."""
-    i = end - 1
-    while i > first and block.pos[i - 1] == block.pos[end - 1]:
-        i -= 1
-    return {block.allele(j) for j in range(i, end)}
+def _plain_alts(ref: str, alt: str) -> bool:
+    """Whether every ALT of a record is plain bases, none equal to REF or to another (the fast path's rule)."""
+    return ALLELES.match(alt) is not None and len(alleles.annotatable(1, ref, alt)[0]) == alt.count(",") + 1
 
 
 def _chain(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:

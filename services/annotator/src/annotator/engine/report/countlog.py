@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..check.validation import Report
@@ -11,7 +12,7 @@ REGIONS = ("CDS", "splice", "UTR", "intronic", "non-coding", "upstream", "downst
 
 
 def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str, report: Report,
-                    summary: Summary) -> None:
+                    summary: Summary, repairs: Sequence[str] = (), moved: int = 0) -> None:
     lines = [
         "# GAS annotation count log",
         f"# input: {filename}",
@@ -19,8 +20,10 @@ def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str
         f"# job: {job_id}",
         "",
         f"Records read\t{report.records_in}",
-        f"Records skipped\t{sum(report.skipped.values())}",
+        f"Records written\t{report.records_in}",
+        f"Records kept without consequences\t{sum(report.skipped.values())}",
         f"Variants annotated\t{summary.variants}",
+        f"Records annotated in normalised form\t{moved}",
         f"Genes hit\t{len(summary.genes)}",
         "",
         "## By region",
@@ -33,6 +36,13 @@ def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str
         *(f"{term}\t{n}" for term, n in summary.by_consequence.most_common()),
     ]
     if report.skipped:
-        lines += ["", "## Skipped", *(f"{why}\t{n}" for why, n in report.skipped.items())]
-        lines += [f"# {note}" for note in report.notes]
+        lines += ["", "## Kept without consequences", *(f"{why}\t{n}" for why, n in report.skipped.items())]
+    if report.alleles_skipped:
+        lines += ["", "## ALTs kept without consequences",
+                  *(f"{why}\t{n}" for why, n in report.alleles_skipped.items())]
+    if repairs:
+        lines += ["", "## Header lines GAS added (the body uses them; the uploaded header did not declare them)",
+                  *repairs]
+    if report.notes:
+        lines += ["", *(f"# {note}" for note in report.notes)]
     path.write_text("\n".join(lines) + "\n")

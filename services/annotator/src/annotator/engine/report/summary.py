@@ -27,6 +27,8 @@ IMPACT = {
     "5_prime_utr": "MODIFIER", "3_prime_utr": "MODIFIER", "intron": "MODIFIER", "non_coding": "MODIFIER",
 }
 IMPACT_ORDER = ("HIGH", "MODERATE", "LOW", "MODIFIER")
+# Every term a summary may count: bcftools csq's own, and the region classes GAS gives records csq leaves bare.
+KNOWN_TERMS = frozenset({*IMPACT, "upstream", "downstream", "intergenic"})
 SPLICE = {"splice_donor", "splice_acceptor", "splice_region"}
 UTR = {"5_prime_utr", "3_prime_utr"}
 FLANK = 5000  # up/downstream: within this many bases of a gene, as Ensembl counts it
