@@ -62,7 +62,7 @@ def test_a_piece_too_many_or_for_no_record_fails_the_self_check():
     merger, _ = _merger("chr1\t100\t.\tA\tC\t.\t.\t.\tGT\t0/1")
     merger.piece("chr1\t100\t.\tA\tC\t.\t.\tGASREC=1;BCSQ=intron|G1|T1|protein_coding")
     merger.piece("chr1\t100\t.\tA\tC\t.\t.\tGASREC=1;BCSQ=intron|G1|T1|protein_coding")
-    with pytest.raises(SelfCheckError, match="2 annotated ALTs came back for 1 sent"):
+    with pytest.raises(SelfCheckError, match="came back for"):
         merger.finish()
     stray, _ = _merger("chr1\t100\t.\tA\tC\t.\t.\t.\tGT\t0/1")
     stray.piece("chr1\t100\t.\tA\tC\t.\t.\tGASREC=1")

@@ -5,8 +5,11 @@ at once, each on a core of its own when there is one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +88,10 @@ class Chain:
     def abort(self) -> None:
         """Stops every stage at once (bad input, or a run that must start again with norm)."""
         for _, process, _ in self._processes:
-            process.kill()
+            # The whole process group: a stage's own children (the merge's counting process) go with it, and
+            # none is left writing into a scratch directory that is being removed.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         if self.stdin:
             self.stdin.close()
             self.stdin = None
