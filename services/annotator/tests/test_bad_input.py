@@ -92,3 +92,22 @@ def test_odd_but_valid_input_is_annotated_and_what_was_skipped_is_said(name, ref
     assert len(result.report.notes) == sum(skipped.values()) + sum(alleles_skipped.values())
     assert_kept(CORPUS / name, result.files["vcf"])
     assert_same_consequences(reference, CORPUS / name, result.files["vcf"], tmp_path)
+
+
+def test_a_header_past_its_bounds_is_refused_before_bcftools_or_memory_see_it(reference, tmp_path, monkeypatch):
+    """A few MB of gzip can hold a header of gigabytes: its lines and its whole are capped, with a reason."""
+    from annotator.engine.check import validation
+
+    long_line = tmp_path / "long_line.vcf"
+    long_line.write_text("##fileformat=VCFv4.2\n##note=" + "x" * (validation.MAX_META_LINE_BYTES + 1) + "\n")
+    with pytest.raises(VcfError) as caught:
+        annotate(long_line, long_line.name, reference, tmp_path / "a")
+    assert "a header line is longer than 1 MB" in caught.value.reason and caught.value.line == 2
+
+    monkeypatch.setattr(validation, "MAX_HEADER_BYTES", 4096)
+    big = tmp_path / "big_header.vcf"
+    big.write_text("##fileformat=VCFv4.2\n" + "".join(f"##note{i}={'y' * 90}\n" for i in range(100)))
+    with pytest.raises(VcfError) as caught:
+        annotate(big, big.name, reference, tmp_path / "b")
+    assert "the header is larger than 4,096 bytes" in caught.value.reason and caught.value.line == 42
+    assert list((tmp_path / "b").iterdir()) == []

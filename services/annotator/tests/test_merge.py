@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from annotator.engine.chain.merge import Merger, SelfCheckError, _check_terms
+from annotator.engine.chain.merger import Merger, SelfCheckError
+from annotator.engine.chain.merger import check_terms as _check_terms
 
 HEADER = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1"]
 

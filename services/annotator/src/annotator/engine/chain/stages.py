@@ -17,13 +17,13 @@ from typing import IO
 
 from gas_shared.contract.bundle import FASTA, GFF3
 
+from .merger import SELF_CHECK_FAILED
 from .spooler import Spooler
 
 PIPE_BYTES = 1 << 20  # a stage that falls behind for a moment does not stop the one before it (Linux's maximum)
 TOOL = [sys.executable, "-m", "annotator.engine.chain.bcftools"]
 MERGE = [sys.executable, "-m", "annotator.engine.chain.merge"]
 OLD_RECORD = "GASOLD"  # the INFO tag bcftools norm writes on the records it changed: CHROM|POS|REF|ALT[|ALT index]
-SELF_CHECK_FAILED = 3  # the merge's exit code when its own output does not add up
 
 
 class SelfCheckFailed(RuntimeError):

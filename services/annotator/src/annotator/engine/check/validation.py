@@ -157,10 +157,10 @@ class Validator:
                 if number > MAX_HEADER_LINES:
                     raise VcfError(f"the header is longer than {MAX_HEADER_LINES:,} lines", number)
                 if size > MAX_HEADER_BYTES:
-                    raise VcfError(f"the header is larger than {MAX_HEADER_BYTES // 2**20} MB: no VCF header needs "
+                    raise VcfError(f"the header is larger than {_bytes(MAX_HEADER_BYTES)}: no VCF header needs "
                                    "that much; remove the lines that do not belong to it", number)
                 if len(line) > MAX_META_LINE_BYTES:
-                    raise VcfError(f"a header line is longer than {MAX_META_LINE_BYTES // 2**20} MB", number)
+                    raise VcfError(f"a header line is longer than {_bytes(MAX_META_LINE_BYTES)}", number)
                 sink.original(line + "\n")
                 if line.startswith("##"):
                     continue
@@ -304,6 +304,10 @@ class Validator:
 
 def _same_bases(ref: str, genome: str) -> bool:
     return len(ref) == len(genome) and all(a == b or "N" in (a, b) for a, b in zip(ref, genome, strict=True))
+
+
+def _bytes(n: int) -> str:
+    return f"{n // 2**20} MB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def _a(reason: str) -> str:
