@@ -78,6 +78,7 @@ class Load:
         install_demo(self.s3, names.bucket("references"), tmp_path)
         self.submitted: dict[str, tuple[str, str]] = {}  # job id -> (user id, file name)
         self.phases: dict[str, float] = {}  # how long each wait took, for the report
+        self.mail_retries = 0  # e-mails sent again because their sender died mid-effect
 
     def submit(self, count: int, variants: int = 300, *, twice: bool = False) -> list[str]:
         made = []
@@ -143,8 +144,13 @@ class Load:
                     doubled[job_id] = f"{len(ids)} distinct {type_} messages, wanted {wanted}"
             email = next(e for u, e in self.people if u == user_id)
             mine = [m for m in mails[email] if filename in m["subject"]]
-            if len(mine) != mails_per_job:
+            # An e-mail whose sender died between sending and marking it sent is sent again (at least once,
+            # never lost); the job's record says so. Only such an e-mail may come twice.
+            record = self.jobs.table.get(job_id) or {}
+            retried = sum(int(record.get(f"{mark}_retried", 0)) for mark in ("notified_at", "restored_notified"))
+            if not mails_per_job <= len(mine) <= mails_per_job + retried:
                 doubled[job_id] = f"{len(mine)} e-mails, wanted {mails_per_job}: {[m['subject'] for m in mine]}"
+            self.mail_retries += retried
         return Books(len(self.submitted), len(self.submitted) - len(lost), lost, doubled, messages,
                      sum(len(v) for v in mails.values()))
 

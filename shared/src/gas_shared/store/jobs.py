@@ -12,6 +12,7 @@ starts a new `cycle`, and the once-only effects of the lifecycle (messages, e-ma
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from .records import (
     Restore,
 )
 from .table import Outcome, StateTable, Transition
+
+log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 30  # how long a delivery may take to run a once-only effect before another may try
 CLAIM_RECHECK_SECONDS = 2.0  # how soon a delivery that found the effect claimed looks again
@@ -235,12 +238,21 @@ class JobStore:
               is_done: Callable[[Job], bool], effect: Callable[[], object]) -> Effect:
         claim = f"{mark}_claim"
         # The claim: only a job that exists, whose effect is not done, and that no live claim holds.
-        claimed = self.table.update_if(
+        before = self.table.update_if(
             job_id, "SET #c = :until",
             f"attribute_exists(job_id) AND {not_done} AND (attribute_not_exists(#c) OR #c < :now)",
             {"#m": mark, "#c": claim},
             {":until": _epoch(time.time() + CLAIM_SECONDS), ":now": _epoch(time.time()), **values},
+            return_old=True,
         )
+        if before is not None and claim in before:
+            # An earlier delivery claimed this effect and never marked it done: it died mid-effect, perhaps
+            # after the effect itself (an e-mail sent, the mark not yet written). Running it again may repeat
+            # it; the record says so (`<mark>_retried`), for operators and for the tests that count e-mail.
+            log.warning("%s of job %s: an earlier attempt died mid-effect; running it again", mark, job_id)
+            self.table.update_if(job_id, "ADD #r :one", "attribute_exists(job_id)", {"#r": f"{mark}_retried"},
+                                 {":one": 1})
+        claimed = before
         if claimed is None:
             item = self.table.get(job_id)
             if item is None or is_done(Job.from_item(item)):
