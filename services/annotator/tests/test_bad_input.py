@@ -111,3 +111,15 @@ def test_a_header_past_its_bounds_is_refused_before_bcftools_or_memory_see_it(re
         annotate(big, big.name, reference, tmp_path / "b")
     assert "the header is larger than 4,096 bytes" in caught.value.reason and caught.value.line == 42
     assert list((tmp_path / "b").iterdir()) == []
+
+
+def test_a_file_whose_text_passes_the_plan_s_limit_is_refused_as_it_inflates(reference, tmp_path):
+    """The upload's size is capped by plan, but gzip can hold far more text: the text is capped too."""
+    from annotator.engine.check.reader import Limits
+
+    name = "multi_sample.vcf.gz"
+    annotate(CORPUS / name, name, reference, tmp_path / "fits", limits=Limits(max_bytes=10**6, plan="Free"))
+    with pytest.raises(VcfError) as caught:
+        annotate(CORPUS / name, name, reference, tmp_path / "too_much", limits=Limits(max_bytes=100, plan="Free"))
+    assert "once decompressed, the most the Free plan annotates" in caught.value.reason
+    assert list((tmp_path / "too_much").iterdir()) == []

@@ -16,6 +16,7 @@ from typing import Any
 
 from gas_shared.contract.keys import JobKeys, stable_id
 from gas_shared.contract.messages import JobCompleted, JobFailed, JobRequested
+from gas_shared.contract.plans import PREMIUM
 from gas_shared.contract.times import now
 from gas_shared.runtime.aws import is_transient
 from gas_shared.runtime.consumer import RetryableError, defer_while_busy, delivery
@@ -28,6 +29,7 @@ from gas_shared.store.users import UserStore
 from . import notices
 from .bundle_cache import BundleCache, UnknownReference
 from .engine.chain.stages import SelfCheckFailed
+from .engine.check.reader import Limits
 from .engine.errors import VcfError
 from .engine.pipeline import annotate
 from .settings import AnnotatorSettings
@@ -127,8 +129,11 @@ class JobRunner:
         self._s3.download_file(self._inputs, request.input_key, str(source))
         try:
             reference = self._references.local(request.reference_id)
+            plan = self._users.plan(str(request.user_id))  # read where the effect happens, just before it
+            limit = self._settings.premium_text_limit if plan == PREMIUM else self._settings.free_text_limit
             result = annotate(source, request.input_filename, reference, scratch / "out", job_id=job_id,
-                              plain=self._settings.plain_vcf, progress=progress)
+                              plain=self._settings.plain_vcf, progress=progress,
+                              limits=Limits(max_bytes=limit, plan=plan.title()))
         except UnknownReference:
             self._store.fail(job_id, f"the reference {request.reference_id!r} is not installed", None)
             return

@@ -20,6 +20,7 @@ from gas_shared.store.records import Counts
 
 from .. import __version__
 from .chain.stages import Chain
+from .check.reader import Limits
 from .check.validation import Report, Validator
 from .report.countlog import write_count_log
 from .report.summary import Summary
@@ -63,6 +64,7 @@ def annotate(
     job_id: str = "-",
     plain: bool = True,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> Result:
     """Annotate `source` (named `filename` by its owner) against the bundle in `reference`, into `out`.
 
@@ -96,7 +98,8 @@ def annotate(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
                 provenance=provenance, normalise=norm))
             try:
-                report = Validator(fasta, lambda n: report_progress("annotating", n)).run(source, filename, sink)
+                report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
+                    source, filename, sink)
             except BaseException:
                 sink.chain.abort()
                 raise

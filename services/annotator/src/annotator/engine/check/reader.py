@@ -26,6 +26,8 @@ class Limits:
     max_line_bytes: int = MAX_LINE_BYTES
     bomb_ratio: int = BOMB_RATIO
     bomb_min_bytes: int = BOMB_MIN_BYTES
+    max_bytes: int | None = None  # the most text a file may hold (the user's plan says how much)
+    plan: str = ""  # named in the refusal
 
 
 class _CountingReader(io.RawIOBase):
@@ -43,6 +45,7 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         n = self._inner.readinto(buffer)
         self.total += n
+        _within_plan(self.total, self._limits)
         if self.total > self._limits.bomb_min_bytes:
             consumed = max(1, self._compressed.tell())
             if self.total / consumed > self._limits.bomb_ratio:
@@ -76,10 +79,19 @@ def blocks(path: Path, filename: str, limits: Limits | None = None) -> Iterator[
         yield from _blocks(stream, limits)
 
 
+def _within_plan(total: int, limits: Limits) -> None:
+    if limits.max_bytes is not None and total > limits.max_bytes:
+        raise VcfError(f"the file holds more than {limits.max_bytes / 2**30:.3g} GB of VCF text once decompressed, "
+                       f"the most the {limits.plan or 'current'} plan annotates")
+
+
 def _blocks(stream: IO[bytes], limits: Limits) -> Iterator[tuple[int, str]]:
     number, carry = 1, b""  # the next block's first line; a line not yet ended
+    read = 0
     try:
         while data := stream.read(BLOCK_BYTES):
+            read += len(data)
+            _within_plan(read, limits)
             data = carry + data if carry else data
             cut = data.rfind(b"\n") + 1
             block, carry = data[:cut], data[cut:]
