@@ -278,9 +278,6 @@ class Merger:
         fields[7] = ";".join(kept + added) or "."
         return "\t".join(fields) + "\n"
 
-    def flush(self) -> None:
-        """Kept for callers that write in batches: every merged record is written as it is merged."""
-
     def finish(self) -> None:
         self.drain()
         if self._blocks or self._pieces or len(self._simple_nums):
