@@ -8,12 +8,27 @@ import argparse
 import io
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
 from ..report.summary import Flanks, Summariser
 
 CHUNK = 1 << 20
+
+
+def stdin_lines(size: int = CHUNK) -> Iterator[bytes]:
+    """What arrives on stdin, whole lines a block at a time (a last line without its newline gets one)."""
+    carry = b""
+    stdin = cast(io.BufferedReader, sys.stdin.buffer)
+    while chunk := stdin.read1(size):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
+    if carry.strip():
+        yield carry + b"\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,16 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counts", type=Path, required=True)
     args = parser.parse_args(argv)
     counter = Summariser(Flanks.cached(args.gff3, args.flanks), 8)
-    stdin = cast(io.BufferedReader, sys.stdin.buffer)
-    carry = b""
-    while chunk := stdin.read1(CHUNK):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        carry = data[cut:]
-        if cut:
-            counter.feed(data[:cut])
-    if carry.strip():
-        counter.feed(carry + b"\n")
+    for block in stdin_lines():
+        counter.feed(block)
     args.counts.write_text(json.dumps(counter.result().to_counts()))
     return 0
 

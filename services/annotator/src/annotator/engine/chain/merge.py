@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pysam
 from pysam.libcbgzf import BGZFile
 
+from .count import stdin_lines
 from .merger import SELF_CHECK_FAILED, Merger, SelfCheckError, check_terms
 
 BLOCK_BYTES = 1 << 20
@@ -58,20 +57,6 @@ class Originals:
         if self._carry:
             raise SelfCheckError("the originals end in the middle of a line")
         self._file.close()
-
-
-def _csq_blocks(size: int = 1 << 20) -> Iterator[bytes]:
-    """csq's output on stdin, whole lines a block at a time."""
-    carry = b""
-    stdin = cast(io.BufferedReader, sys.stdin.buffer)
-    while chunk := stdin.read1(size):
-        data = carry + chunk
-        cut = data.rfind(b"\n") + 1
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
-    if carry:
-        yield carry + b"\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     with BGZFile(str(body), COMPRESSION, None) as out, contextlib.ExitStack() as stack:
         plain = stack.enter_context(plain_body.open("wb")) if plain_body else None
         merger = Merger(out, plain)
-        for block in _csq_blocks():
+        for block in stdin_lines():  # csq's output
             records = block
             while records.startswith(b"#"):  # csq's header comes first
                 cut = records.index(b"\n") + 1

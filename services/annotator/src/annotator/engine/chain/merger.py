@@ -133,14 +133,14 @@ class Merger:
         if len(tabs) != 7 * len(ends):
             raise SelfCheckError("bcftools csq wrote a record with other than 8 columns")
         info = tabs.reshape(len(ends), 7)[:, 6] + 1
-        tagged = np.frombuffer(RECORD.encode(), dtype=np.uint8)
-        if len(ends) and not (a[np.minimum(info[:, None] + np.arange(len(tagged)), len(a) - 1)] == tagged).all():
+        tag = len(RECORD)
+        if len(ends) and not _at(a, info, RECORD.encode()).all():
             bad = data[starts[0]: ends[0]].decode(errors="replace")
             raise SelfCheckError(f"bcftools csq returned a record without {RECORD[:-1]}: {bad[:200]}")
         semis = np.append(np.flatnonzero(a == SEMICOLON), len(a))
         first = semis[np.searchsorted(semis, info)]  # the ';' after GASREC=n (or past the end)
         number_end = np.minimum(first, ends)
-        numbers = whole_numbers(a, info + len(tagged), number_end - info - len(tagged))
+        numbers = whole_numbers(a, info + tag, number_end - info - tag)
         if numbers is None:
             raise SelfCheckError("bcftools csq returned a record whose GASREC is not a number")
         old = (first < ends) & (a[np.minimum(first + 1, len(a) - 1)] == ord("G"))  # GASOLD= follows GASREC=

@@ -46,9 +46,8 @@ class Field:
 
     @classmethod
     def of(cls, a: NDArray[np.uint8], start: Ints, length: Ints) -> Field:
-        offset = np.cumsum(length) - length
-        within = np.arange(int(length.sum())) - np.repeat(offset, length)
-        return cls(start, length, offset, within, a[np.repeat(start, length) + within])
+        within = _within(length)
+        return cls(start, length, np.cumsum(length) - length, within, a[np.repeat(start, length) + within])
 
     def text(self, data: bytes, i: int) -> str:
         return data[self.start[i]: self.start[i] + self.length[i]].decode()
@@ -84,8 +83,9 @@ class Columns:
             return False
         ref, alt = self.ref, self.alt
         lengths = ref.length[one]
-        r = np.repeat(ref.offset[one], lengths) + _within(lengths)
-        a = np.repeat(alt.offset[one], lengths) + _within(lengths)
+        within = _within(lengths)
+        r = np.repeat(ref.offset[one], lengths) + within
+        a = np.repeat(alt.offset[one], lengths) + within
         differs = UPPER[ref.flat[r]] != UPPER[alt.flat[a]]
         # A record is REF = ALT when none of its bytes differ.
         per_record = np.add.reduceat(differs, np.cumsum(lengths) - lengths) if len(lengths) else differs

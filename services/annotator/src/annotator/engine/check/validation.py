@@ -30,7 +30,6 @@ from .columns import Columns, cut
 from .reader import Limits, blocks
 
 FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
-BASES = re.compile(r"^[ACGTNacgtn]+$")
 MAX_NOTES = 50
 MAX_HEADER_LINES = 100_000  # real headers have hundreds; more is not a VCF
 MAX_HEADER_BYTES = 32 * 1024 * 1024  # a GRCh38 header with every alt contig is about 200 KB
@@ -262,7 +261,7 @@ class Validator:
         if pos == 0:  # a telomere: valid VCF, nothing a gene model can say about it
             report.skip(alleles.TELOMERE, number, f"{chrom}:0 is a telomere position: kept, not annotated")
             return
-        if not BASES.match(ref):
+        if not alleles.BASES.match(ref):
             raise VcfError(f"REF {ref[:50]!r} has characters other than A, C, G, T and N", number, 4)
         if pos + len(ref) - 1 > self._lengths[chrom]:
             raise VcfError(f"{chrom}:{pos} is past the end of {chrom} ({self._lengths[chrom]:,} bases)", number, 2)
