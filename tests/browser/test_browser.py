@@ -1,5 +1,6 @@
 """A user's whole visit in a real browser: sign in through (fake) Globus Auth, upload the sample, watch the
-job complete without reloading, open the log, see the chart, filter and download, upgrade, sign out.
+job complete without reloading, explore its variants (gene, region, pages to the end, sort, a chart bar, the
+export), open the log, download, upgrade, sign out.
 Screenshots of each main page go to test-output/screenshots/."""
 
 from __future__ import annotations
@@ -56,12 +57,60 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     expect(page.locator("#retention")).to_contain_text("more minutes")
     page.screenshot(path=shots / "job.png", full_page=True)
 
-    # Filter the variants table, then export it.
-    page.fill("#variant-filter", "missense")
-    visible = page.locator("#variants-table tbody tr:not(.d-none)")
-    expect(page.locator("#filter-count")).to_contain_text("variants match")
-    assert visible.count() > 0
-    assert all("missense" in t for t in visible.all_inner_texts())
+    # The explorer arrived with the results (no reload). Text typed into it survives the status updates
+    # (the Free countdown refreshes the status every 2 s).
+    expect(page.locator("#explorer #match-count")).to_contain_text("400 variants")
+    page.fill("#gene-input", "GENE7")
+    page.evaluate("document.querySelector('#job-state').dataset.mark = 'old'")
+    expect(page.locator("#job-state[data-mark=old]")).to_have_count(0, timeout=10_000)  # the status was replaced
+    expect(page.locator("#gene-input")).to_have_value("GENE7")
+
+    # Filter by gene: the counts, the chart and every row follow.
+    page.click("#explorer-apply")
+    expect(page).to_have_url(re.compile(r"gene=GENE7"))
+    expect(page.locator("#variants-table tbody tr").first).to_be_visible()
+    rows = page.locator("#variants-table tbody tr")
+    assert rows.count() > 0 and all("GENE7" in t for t in rows.all_inner_texts())
+    page.screenshot(path=shots / "explorer-gene.png", full_page=True)
+
+    # A region, then page to the end and back.
+    page.fill("#gene-input", "")
+    page.fill("#region-input", "chr1:1-30000")
+    page.click("#explorer-apply")
+    expect(page.locator("#page-range")).to_contain_text("Rows 1\u201350 of")
+    total = int(re.search(r"of ([\d,]+)", page.locator("#page-range").inner_text()).group(1).replace(",", ""))
+    assert total > 100
+    pages = 1
+    while not page.locator("#page-next.disabled").count():
+        page.click("#page-next")
+        pages += 1
+        expect(page.locator("#page-range")).to_contain_text(f"Rows {(pages - 1) * 50 + 1:,}\u2013")
+    assert pages == -(-total // 50)
+    positions = [t.split(":") for t in page.locator("#variants-table tbody td:first-child").all_inner_texts()]
+    assert all(c == "chr1" and int(p.replace(",", "")) <= 30000 for c, p in positions)
+    page.click("#page-first")
+    expect(page.locator("#page-range")).to_contain_text("Rows 1\u201350 of")
+
+    # Sort by impact; a chart bar filters by its consequence; the export is the filtered set.
+    page.select_option("#sort-select", "impact")
+    expect(page).to_have_url(re.compile(r"sort=impact"))
+    expect(page.locator("#variants-table tbody tr").first.locator(".badge")).to_have_text("HIGH")
+    page.click("#explorer-clear")
+    expect(page.locator("#match-count")).to_contain_text("400 variants")
+    page.locator("#consequence-chart a[data-term=missense]").click()
+    expect(page).to_have_url(re.compile(r"consequence=missense"))
+    expect(page.locator("#term-missense")).to_be_checked()
+    shown = page.locator("#variants-table tbody tr").all_inner_texts()
+    assert shown and all("missense" in t for t in shown)
+    page.screenshot(path=shots / "explorer-missense.png", full_page=True)
+    with page.expect_download() as download:
+        page.click("#export-tsv")
+    assert download.value.suggested_filename.endswith(".variants.missense.tsv")
+    exported = (tmp_path / "missense.tsv")
+    download.value.save_as(exported)
+    lines = exported.read_text().splitlines()
+    counted = int(re.search(r"\(([\d,]+) transcript", page.locator("#match-count").inner_text()).group(1))
+    assert len(lines) - 1 == counted and all("missense" in line for line in lines[1:])
 
     # Download the annotated VCF through its short-lived URL.
     with page.expect_download() as download:

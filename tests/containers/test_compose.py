@@ -89,7 +89,7 @@ def test_a_job_is_annotated_then_archived_and_restored_by_the_containers(aws, tm
 
     wait_until(lambda: jobs.get(str(job_id)).storage == ARCHIVED, 120, every=0.5, what="ARCHIVED")
     objects = ResultObjects(s3, NAMES.bucket("results"))
-    assert {objects.state(k).storage_class for k in job.results.values()} == {"GLACIER"}
+    assert {objects.state(k).storage_class for k in job.result_keys} == {"GLACIER"}
 
     publisher.publish(UserPlanChanged.of(str(user_id), "premium", users.change_plan(str(user_id), "premium")))
     wait_until(lambda: jobs.get(str(job_id)).storage == AVAILABLE, 120, every=0.5, what="AVAILABLE again")

@@ -155,5 +155,48 @@ def test_a_globus_access_token_is_checked_by_introspection(web, globus_server):
 def test_the_openapi_document_is_valid_and_covers_the_api(web):
     document = requests.get(web.url("/api/v1/openapi.json"), timeout=10).json()
     validate(document)
-    assert set(document["paths"]) >= {"/uploads", "/jobs", "/jobs/{job_id}", "/jobs/{job_id}/files", "/plan"}
+    assert set(document["paths"]) >= {"/uploads", "/jobs", "/jobs/{job_id}", "/jobs/{job_id}/files", "/plan",
+                                      "/jobs/{job_id}/variants", "/jobs/{job_id}/variants/counts",
+                                      "/jobs/{job_id}/variants.tsv", "/jobs/{job_id}/variants.vcf"}
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_explorer_through_the_api(web, annotator):
+    """A sample job (400 variants) explored through the API: pages, counts, exports, the owner only."""
+    api = dev_api(web)
+    job = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID}).json()
+    wait_until(lambda: api.job(job["job_id"])["finished"], 60, what="the sample job")
+    base = f"/jobs/{job['job_id']}/variants"
+    everything = api.call("GET", f"{base}/counts?genes=100").json()
+    assert everything["variants"] == 400 and everything["records"] == 400
+    summary = requests.get(api.call("GET", f"/jobs/{job['job_id']}/files").json()["results"]["summary"],
+                           timeout=10).json()
+    assert everything["by_consequence"] == summary["by_consequence"] and everything["genes_total"] == 10
+
+    rows, after = [], None
+    while True:  # every page, to the end
+        page = api.call("GET", base, params={"gene": "GENE7", "limit": 7, **({"after": after} if after else {})})
+        assert page.status_code == 200, page.text
+        rows += page.json()["rows"]
+        after = page.json()["next"]
+        if not after:
+            break
+    genes = {g["gene"]: g["variants"] for g in everything["genes"]}
+    counted = api.call("GET", f"{base}/counts", params={"gene": "gene7"}).json()
+    assert {r["gene"] for r in rows} == {"GENE7"} and len({r["record"] for r in rows}) == genes["GENE7"]
+    assert counted["variants"] == genes["GENE7"] and counted["rows"] == len(rows) == page.json()["total"]
+
+    tsv = api.call("GET", f"{base}.tsv", params={"gene": "GENE7"})
+    assert tsv.status_code == 200 and "sample.variants.GENE7.tsv" in tsv.headers["Content-Disposition"]
+    assert len(tsv.text.splitlines()) == len(rows) + 1
+    vcf = api.call("GET", f"{base}.vcf", params={"consequence": "missense"})
+    body = [line for line in vcf.text.splitlines() if not line.startswith("#")]
+    assert vcf.status_code == 200 and len(body) == everything["by_consequence"]["missense"]
+    assert all("missense" in line for line in body)
+
+    bad = api.call("GET", base, params={"consequence": "stop_gainedx"})
+    assert bad.status_code == 400 and "Unknown consequence" in bad.json()["error"]
+    other = Api(web.url(""), requests.post(web.url("/api/v1/dev/tokens"), json={
+        "name": "Other", "email": "nosy@example.org"}, timeout=10).json()["token"])
+    for path in (base, f"{base}/counts", f"{base}.tsv", f"{base}.vcf"):
+        assert other.call("GET", path).status_code == 404

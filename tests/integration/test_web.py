@@ -399,29 +399,72 @@ def test_profile_is_editable(alice, ddb, names):
     assert bad.status_code == 400 and "is-invalid" in bad.get_data(as_text=True)
 
 
-def test_log_view_and_tsv_export_read_the_jobs_own_results(alice, aws, names, ddb):
-    s3 = aws.client("s3")
+def _annotated_job(alice, aws, names, ddb, tmp_path, **fields):
+    """The demo sample (one record's ID made HTML) annotated by the engine, its results stored as the annotator
+    stores them, and the job seeded COMPLETED for Alice."""
+    from annotator.engine.pipeline import annotate
+    from annotator.synthetic.bundle import write_demo_bundle
+
+    write_demo_bundle(tmp_path / "ref")
+    text = (tmp_path / "ref" / "sample.vcf").read_text().splitlines()
+    first = next(i for i, line in enumerate(text) if not line.startswith("#"))
+    cols = text[first].split("\t")
+    cols[2] = "<b>rsX</b>"
+    text[first] = "\t".join(cols)
+    (tmp_path / "trio.vcf").write_text("\n".join(text) + "\n")
+    result = annotate(tmp_path / "trio.vcf", "trio.vcf", tmp_path / "ref", tmp_path / "out")
     job_id = str(uuid.uuid4())
     prefix = f"{alice.user_id}/{job_id}/results/"
-    summary = {"variants": 2, "by_consequence": {"missense": 1, "intron": 1}, "by_impact": {"MODERATE": 1},
-               "first_variants": [
-                   {"chrom": "chr1", "pos": 10, "ref": "A", "alt": "G", "gene": "GENE1", "consequence": "missense",
-                    "impact": "MODERATE", "protein": "5R>5Q"},
-                   {"chrom": "chr2", "pos": 20, "ref": "C", "alt": "T", "gene": "<b>G2</b>",
-                    "consequence": "intron", "impact": "MODIFIER", "protein": ""}]}
-    s3.put_object(Bucket=names.bucket("results"), Key=prefix + "summary.json", Body=json.dumps(summary).encode())
-    s3.put_object(Bucket=names.bucket("results"), Key=prefix + "a.vcf.count.log",
-                  Body=b"# GAS annotation count log\nVariants annotated\t2\n<script>x</script>\n")
-    seed_job(ddb, names.jobs_table, alice.user_id, job_id=job_id, status="COMPLETED", storage="AVAILABLE",
+    s3 = aws.client("s3")
+    for path in result.files.values():
+        s3.upload_file(str(path), names.bucket("results"), prefix + path.name)
+    seed_job(ddb, names.jobs_table, alice.user_id, job_id=job_id, status="COMPLETED",
              completed_at="2026-11-20T10:01:00Z", input_filename="trio.vcf",
-             results={"summary": prefix + "summary.json", "log": prefix + "a.vcf.count.log"})
-    log = alice.text(f"/jobs/{job_id}/log")
-    assert "Variants annotated\t2" in log and "&lt;script&gt;x&lt;/script&gt;" in log
+             results={name: prefix + path.name for name, path in result.files.items()},
+             **{"storage": "AVAILABLE", **fields})
+    return job_id, result
+
+
+def test_the_job_page_explores_every_variant_and_exports_the_filtered_set(alice, mallory, aws, names, ddb, tmp_path):
+    job_id, result = _annotated_job(alice, aws, names, ddb, tmp_path)
+    assert "trio.vcf" in alice.text(f"/jobs/{job_id}/log")
     page = alice.text(f"/jobs/{job_id}")
-    assert 'id="consequence-chart"' in page and "&lt;b&gt;G2&lt;/b&gt;" in page and "5R&gt;5Q" in page
-    tsv = alice.client.get(f"/jobs/{job_id}/variants.tsv")
-    assert tsv.mimetype == "text/tab-separated-values" and "trio.variants.tsv" in tsv.headers["Content-Disposition"]
-    assert tsv.get_data(as_text=True).splitlines() == [
-        "chrom\tpos\tref\talt\tgene\tconsequence\timpact\tprotein",
-        "chr1\t10\tA\tG\tGENE1\tmissense\tMODERATE\t5R>5Q",
-        "chr2\t20\tC\tT\t<b>G2</b>\tintron\tMODIFIER\t"]
+    assert 'id="consequence-chart"' in page and 'id="variants-table"' in page
+    assert "&lt;b&gt;rsX&lt;/b&gt;" in page and "<b>rsX</b>" not in page  # the user's ID, escaped
+    assert "<b>400</b> variants" in page and "Rows 1\u201350 of 402" in page
+    for term in result.summary.by_consequence:  # every consequence the job found is a bar that filters
+        assert f'data-term="{term}"' in page
+
+    fragment = alice.text(f"/jobs/{job_id}/variants?gene=GENE7&sort=impact&limit=500")
+    assert "<tbody>" in fragment and "<html" not in fragment
+    rows = re.findall(r'<tr data-cursor="impact\.\d+">(.*?)</tr>', fragment, re.S)
+    genes = {re.findall(r"<td>(.*?)</td>", row, re.S)[0] for row in rows}
+    counted = re.search(r"\(([\d,]+) transcript consequences\)", fragment)
+    assert genes == {"GENE7"} and counted and len(rows) == int(counted.group(1).replace(",", "")) > 50
+    tsv = alice.client.get(f"/jobs/{job_id}/variants.tsv?gene=GENE7")
+    assert "trio.variants.GENE7.tsv" in tsv.headers["Content-Disposition"]
+    lines = tsv.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("chrom\tpos\tid") and {line.split("\t")[7] for line in lines[1:]} == {"GENE7"}
+    assert len(lines) - 1 == len(rows)
+    vcf = alice.client.get(f"/jobs/{job_id}/variants.vcf?consequence=stop_gained")
+    body = [line for line in vcf.get_data(as_text=True).splitlines() if not line.startswith("#")]
+    assert vcf.status_code == 200 and len(body) == result.summary.by_consequence["stop_gained"]
+    assert all("stop_gained" in line for line in body)
+
+    refused = alice.text(f"/jobs/{job_id}?region=chr1:9-2")
+    assert 'id="explorer-error"' in refused and "end must not be before" in refused
+    assert alice.client.get(f"/jobs/{job_id}/variants.tsv?impact=SEVERE").status_code == 400
+    for path in ("", "/variants", "/variants.tsv", "/variants.vcf"):
+        assert mallory.client.get(f"/jobs/{job_id}{path}").status_code == 404
+
+
+def test_an_archived_job_keeps_its_summary_chart_and_explorer(alice, aws, names, ddb, tmp_path):
+    job_id, _ = _annotated_job(alice, aws, names, ddb, tmp_path, storage="ARCHIVED",
+                               archived_at="2026-11-20T10:10:00Z")
+    page = alice.text(f"/jobs/{job_id}")
+    assert 'id="archived"' in page and 'id="summary"' in page and 'id="consequence-chart"' in page
+    assert 'id="export-vcf"' not in page and 'id="download-vcf"' not in page
+    assert "Variants annotated" in alice.text(f"/jobs/{job_id}/log")
+    assert alice.client.get(f"/jobs/{job_id}/variants.tsv").status_code == 200
+    assert alice.client.get(f"/jobs/{job_id}/variants.vcf").status_code == 409
+    assert alice.client.get(f"/jobs/{job_id}/files/vcf").status_code == 302  # told it is cold, not sent

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from annotator.engine.report import summary as summary_module
-from annotator.engine.report.summary import FIRST_VARIANTS, Flanks, GeneIndex, Summariser, _terms, _worst, region
+from annotator.engine.report.summary import Flanks, GeneIndex, Summariser, _terms, _worst, region
 
 GENES = GeneIndex(
     starts={"chr1": [10_000, 30_000], "chr2": [5_000]},
@@ -71,8 +71,6 @@ def test_counts_in_blocks_are_the_counts_record_by_record(seed, annotated, mask_
     assert summary.variants == len(rows)
     assert summary.by_region == by_region and summary.by_consequence == by_term
     assert summary.by_impact == by_impact and summary.genes == genes
-    assert len(summary.first) == min(FIRST_VARIANTS, len(rows))
-    assert [(v["chrom"], v["pos"]) for v in summary.first] == [(c, p) for c, p, _ in rows[:FIRST_VARIANTS]]
 
 
 def test_flank_pieces_label_every_position_as_the_nearest_gene_does():

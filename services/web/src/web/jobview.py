@@ -91,9 +91,3 @@ def minutes_left(seconds: int) -> str:
     minutes = round(seconds / 60)
     return f"{minutes} more minute{'s' if minutes != 1 else ''}"
 
-
-def chart_bars(counts: dict[str, int], top: int = 12) -> list[dict[str, Any]]:
-    """Bars of a horizontal chart, widest first, as percentages of the largest (drawn as SVG, no script)."""
-    items = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
-    most = max((v for _, v in items), default=0) or 1
-    return [{"label": k.replace("_", " "), "count": v, "percent": round(100 * v / most, 1)} for k, v in items]

@@ -5,7 +5,9 @@ The only module of the web app that speaks to S3; everything else asks it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -74,6 +76,17 @@ class Objects:
                 return None
             raise
         return str(body.decode("utf-8", "replace"))
+
+    def download(self, key: str, path: Path) -> None:
+        self._s3.download_file(self.bucket, key, str(path))
+
+    def chunks(self, key: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """An object's bytes, streamed."""
+        body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            yield from body.iter_chunks(size)
+        finally:
+            body.close()
 
     def copy_from(self, source: Objects, source_key: str, key: str) -> None:
         self._s3.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": source.bucket, "Key": source_key})

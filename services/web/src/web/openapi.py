@@ -57,6 +57,41 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 
 
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": schema or {"type": "string"}}
+
+
+# The explorer's filter: the same query string drives pages, counts and exports (and the job page).
+FILTER = [
+    _query("gene", "gene names, exact and in any case; a list split by commas, spaces or new lines"),
+    _query("consequence", "SO terms of bcftools csq (e.g. missense, stop_gained); repeat for any of several",
+           {"type": "array", "items": {"type": "string"}}),
+    _query("impact", "HIGH, MODERATE, LOW or MODIFIER; repeat for any of several",
+           {"type": "array", "items": {"enum": ["HIGH", "MODERATE", "LOW", "MODIFIER"]}}),
+    _query("region", "chrom, chrom:pos or chrom:start-end (1-based, inclusive); chr1 and 1 are the same"),
+    _query("id", "the VCF ID column: whole IDs, a list"),
+    _query("filter", "the VCF FILTER column: values, a list (PASS, LowQual...)"),
+    _query("q", "free text, every word must appear in the gene, transcript, consequence, change or ID"),
+]
+SORT = _query("sort", "the rows' order", {"enum": ["position", "impact", "gene"]})
+ROW = {"type": "object", "properties": {
+    "cursor": {"type": "string"}, "record": {"type": "integer", "description": "1-based number of the VCF record"},
+    "chrom": {"type": "string"}, "pos": {"type": "integer"}, "id": {"type": "string"}, "ref": {"type": "string"},
+    "alt": {"type": "string"}, "qual": {"type": ["number", "null"]}, "filter": {"type": "string"},
+    "gene": {"type": "string"}, "transcript": {"type": "string"}, "biotype": {"type": "string"},
+    "consequence": {"type": "array", "items": {"type": "string"}}, "impact": {"type": "string"},
+    "protein_change": {"type": "string"}, "dna_change": {"type": "string"},
+    "genotypes": {"type": "array", "items": {"type": "object", "properties": {
+        "sample": {"type": "string"}, "gt": {"type": "string"}}}}}}
+COUNTS = {"type": "object", "properties": {
+    "rows": {"type": "integer"}, "variants": {"type": "integer"}, "records": {"type": "integer"},
+    "by_consequence": {"type": "object", "additionalProperties": {"type": "integer"}},
+    "by_impact": {"type": "object", "additionalProperties": {"type": "integer"}},
+    "genes": {"type": "array", "items": {"type": "object", "properties": {
+        "gene": {"type": "string"}, "variants": {"type": "integer"}, "worst_impact": {"type": "string"}}}},
+    "genes_total": {"type": "integer"}}}
+
+
 def document(server: str) -> dict[str, Any]:
     job = {"$ref": "#/components/schemas/Job"}
     return {
@@ -107,6 +142,31 @@ def document(server: str) -> dict[str, Any]:
                     "input": {"type": "string"}, "results": {"type": "object"}, "log": {"type": ["string", "null"]},
                     "archived": {"type": "boolean"}, "expires_in": {"type": "integer"}}}),
                 params=[JOB_ID], errors=("401", "404"))},
+            "/jobs/{job_id}/variants": {"get": _op(
+                "A page of the job's variants (one row per transcript consequence) that match the filter",
+                _json({"type": "object", "properties": {
+                    "rows": {"type": "array", "items": ROW}, "offset": {"type": "integer"},
+                    "total": {"type": "integer"}, "next": {"type": ["string", "null"]},
+                    "previous": {"type": ["string", "null"]}}}),
+                params=[JOB_ID, *FILTER, SORT,
+                        _query("limit", "rows per page", {"type": "integer", "minimum": 1, "maximum": 500}),
+                        _query("after", "the `next` of the previous page"),
+                        _query("before", "the `previous` of the next page"),
+                        _query("page", "`last` for the last page", {"enum": ["last"]})],
+                errors=("400", "401", "404"))},
+            "/jobs/{job_id}/variants/counts": {"get": _op(
+                "Exact counts of what the filter matches: variants, records, by consequence, impact and gene",
+                _json(COUNTS), params=[JOB_ID, *FILTER, _query("genes", "genes to list, most variants first",
+                                                              {"type": "integer", "maximum": 10000})],
+                errors=("400", "401", "404"))},
+            "/jobs/{job_id}/variants.tsv": {"get": _op(
+                "Every matching row as TSV, streamed", {"description": "TSV", "content": {
+                    "text/tab-separated-values": {"schema": {"type": "string"}}}},
+                params=[JOB_ID, *FILTER, SORT], errors=("400", "401", "404"))},
+            "/jobs/{job_id}/variants.vcf": {"get": _op(
+                "The uploaded records that match, annotated, as VCF, streamed (409 while archived)",
+                {"description": "VCF", "content": {"text/x-vcf": {"schema": {"type": "string"}}}},
+                params=[JOB_ID, *FILTER], errors=("400", "401", "404", "409"))},
             "/plan": {"put": _op("Change plan (no payment is taken)", _json({"type": "object"}),
                                  body={"type": "object", "required": ["plan"],
                                        "properties": {"plan": {"enum": list(PLANS)}}},

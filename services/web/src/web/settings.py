@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -27,6 +29,9 @@ class WebSettings(ServiceSettings, RetentionSettings):
     premium_upload_limit: int = Field(5 * GB, ge=GB, description="largest upload on the Premium plan, bytes")
     link_seconds: int = Field(300, ge=10, le=3600, description="lifetime of presigned upload and download URLs")
     jobs_per_page: int = Field(20, ge=1, le=100)
+    explorer_cache: Path = Field(Path(tempfile.gettempdir()) / "gas-explorer",
+                                 description="local folder for the variant indexes of jobs being explored")
+    explorer_cache_bytes: int = Field(2 * GB, ge=64 * MB, description="how much of that folder to keep")
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Self:

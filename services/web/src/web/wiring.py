@@ -14,6 +14,7 @@ from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.stores import Stores
 
 from .catalogue import Catalogue, QueueDepth, Summaries
+from .explorer.cache import ExplorerCache
 from .globus import GlobusLogin
 from .objects import Objects
 from .settings import WebSettings
@@ -36,6 +37,7 @@ class Gas:
     readiness: Readiness
     globus: GlobusLogin | None
     submissions: Submissions
+    explorers: ExplorerCache
     upload_origin: str | None = None  # the CSP's S3 origin, worked out at the first answer
 
     @classmethod
@@ -55,6 +57,7 @@ class Gas:
             references=references, catalogue=catalogue, summaries=Summaries(results),
             queue_depth=QueueDepth(aws, names.queue("annotate")), readiness=readiness, globus=login,
             submissions=Submissions(stores, publisher, catalogue, inputs, results, references, settings),
+            explorers=ExplorerCache(results, settings.explorer_cache, settings.explorer_cache_bytes),
         )
 
     def install(self, app: Flask) -> None:

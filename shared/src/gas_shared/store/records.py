@@ -35,6 +35,10 @@ OnceMark: TypeAlias = Literal["announced_at", "notified_at"]
 CycleMark: TypeAlias = Literal["archive_announced", "restore_announced", "restored_announced", "restored_notified"]
 
 
+# Results that stay in STANDARD storage when a job is archived (small, and what the job page shows).
+HOT_RESULTS = frozenset({"summary", "log", "explore"})
+
+
 class _Record(BaseModel):
     # Unknown attributes (claims in flight, fields a newer version added) are ignored, never an error.
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -128,7 +132,9 @@ class Job(_Record):
 
     @property
     def result_keys(self) -> list[str]:
-        return sorted(self.results.values())
+        """The results that move to cold storage and back: the files. The summary, the count log and the
+        variant index stay readable, so an archived job still shows what it found."""
+        return sorted(key for name, key in self.results.items() if name not in HOT_RESULTS)
 
     @property
     def downloadable(self) -> bool:

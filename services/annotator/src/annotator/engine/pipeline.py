@@ -16,6 +16,7 @@ from pysam.version import __bcftools_version__ as BCFTOOLS_VERSION
 from pysam.version import __version__ as PYSAM_VERSION
 
 from gas_shared.contract.bundle import FASTA, Manifest
+from gas_shared.contract.variant_index import SUFFIX as INDEX_SUFFIX
 from gas_shared.store.records import Counts
 
 from .. import __version__
@@ -92,11 +93,12 @@ def annotate(
         clean, counts, kept = work / "clean.vcf", work / "counts.json", work / "originals.vcf"
         staged = work / f"{stem}.annot.vcf.gz"
         staged_plain = work / f"{stem}.annot.vcf" if plain else None
+        staged_index = work / f"{stem}{INDEX_SUFFIX}"
         flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
             sink = _Sink(clean, copy, originals, lambda norm: Chain(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
-                provenance=provenance, normalise=norm))
+                provenance=provenance, index=staged_index, normalise=norm))
             try:
                 report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
                     source, filename, sink)
@@ -107,13 +109,14 @@ def annotate(
         # end once csq is done.
         sink.chain.finish()
         report_progress("summarising", report.records_out)
-        files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
+        files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi", "explore": out / staged_index.name}
         if staged_plain:
             files["plain_vcf"] = out / staged_plain.name
         counted = json.loads(counts.read_text())
         summary, merged = Summary.from_counts(counted), counted["merge"]
         staged.rename(files["vcf"])  # only finished results reach `out`
         Path(f"{staged}.tbi").rename(files["index"])
+        staged_index.rename(files["explore"])
         if staged_plain:
             staged_plain.rename(files["plain_vcf"])
     files["log"] = out / f"{stem}.vcf.count.log"

@@ -17,6 +17,9 @@ from gas_shared.store.records import User
 
 from ..access import jobs_page, owned_job, view_of
 from ..accounts import bearer_user, change_plan, dev_user_id, make_dev_token, session_user
+from ..explorer import exports
+from ..explorer.exports import Ask, explorer_of
+from ..explorer.query import FilterError
 from ..globus import Identity
 from ..openapi import document
 from ..submissions import SubmissionError
@@ -140,10 +143,49 @@ def files(job_id: str) -> Response:
     return jsonify(answer)
 
 
+@blueprint.errorhandler(FilterError)
+def _bad_filter(e: FilterError) -> tuple[Response, int]:
+    return jsonify({"error": str(e)}), 400
+
+
+@blueprint.get("/jobs/<job_id>/variants")
+def variants(job_id: str) -> Response:
+    """A page of the job's variants (one row per transcript consequence) that match the filter."""
+    found = owned_job(caller(reading=True), job_id)
+    ask = Ask.of_request()
+    page = ask.page(explorer_of(found))
+    return jsonify({"rows": [r.as_json() for r in page.rows], "offset": page.offset, "total": page.total,
+                    "next": page.next_cursor, "previous": page.prev_cursor})
+
+
+@blueprint.get("/jobs/<job_id>/variants/counts")
+def variant_counts(job_id: str) -> Response:
+    """Exact counts of what the filter matches: variants, records, rows, by consequence, impact and gene."""
+    found = owned_job(caller(reading=True), job_id)
+    try:
+        genes = min(10_000, max(0, int(request.args.get("genes", 50))))
+    except ValueError:
+        raise ApiError(400, "genes must be a number") from None
+    return jsonify(explorer_of(found).counts(Ask.of_request().filter, genes).as_json())
+
+
+@blueprint.get("/jobs/<job_id>/variants.tsv")
+def variants_tsv(job_id: str) -> Response:
+    found = owned_job(caller(reading=True), job_id)
+    return exports.tsv(found, explorer_of(found), Ask.of_request())
+
+
+@blueprint.get("/jobs/<job_id>/variants.vcf")
+def variants_vcf(job_id: str) -> Response:
+    found = owned_job(caller(reading=True), job_id)
+    return exports.vcf(found, explorer_of(found), Ask.of_request())
+
+
 @blueprint.delete("/jobs/<job_id>")
 def delete(job_id: str) -> tuple[str, int]:
     user = caller()
     gas().submissions.delete(owned_job(user, job_id))
+    gas().explorers.forget(job_id)
     return "", 204
 
 

@@ -1,27 +1,27 @@
-"""Annotate (upload), the jobs list, the job page and everything a job offers: files, log, variants,
-delete and resubmit. Every job route answers 404 to anyone but the job's owner."""
+"""Annotate (upload), the jobs list, the job page and everything a job offers: files, log, the variants
+explorer and its exports, delete and resubmit. Every job route answers 404 to anyone but the job's owner."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gas_shared.store.records import Job, User
+from gas_shared.store.records import COMPLETED, Job, User
 
 from ..access import jobs_page, owned_job, view_of
 from ..accounts import login_required, session_user
+from ..explorer import exports
+from ..explorer.exports import Ask, explorer_of
+from ..explorer.query import FilterError
+from ..explorer.view import ExplorerView
 from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
-from ..jobview import RESULT_LABELS, chart_bars, minutes_left
-from ..objects import attachment
+from ..jobview import RESULT_LABELS, minutes_left
 from ..submissions import SubmissionError
 from ..wiring import gas
 
 blueprint = Blueprint("jobs", __name__)
-TSV_COLUMNS = ("chrom", "pos", "ref", "alt", "gene", "consequence", "impact", "protein")
 
 
 def me() -> User:
@@ -106,26 +106,60 @@ def index() -> str:
 def show(job_id: str) -> str:
     user = me()
     job = owned_job(user, job_id)
-    return render_template("job.html", **_panel(user, job))
+    return render_template("job.html", **_panel(user, job), **_files(job), ex=_explorer(job))
 
 
 @blueprint.get("/jobs/<job_id>/panel")
 @login_required
 def panel(job_id: str) -> str:
-    """The live part of the job page, fetched by its script every few seconds while the job moves."""
+    """The live part of the job page (its status), fetched by its script every few seconds while the job moves."""
     user = me()
     return render_template("_job_panel.html", **_panel(user, owned_job(user, job_id)))
 
 
+@blueprint.get("/jobs/<job_id>/results")
+@login_required
+def results(job_id: str) -> str:
+    """The results part, fetched again only when the job's status or storage changes."""
+    user = me()
+    job = owned_job(user, job_id)
+    return render_template("_job_files.html", job=view_of(user, job), **_files(job))
+
+
+@blueprint.get("/jobs/<job_id>/variants")
+@login_required
+def variants(job_id: str) -> str:
+    """The explorer alone, for the page's script (the same query string as the job page)."""
+    user = me()
+    job = owned_job(user, job_id)
+    ex = _explorer(job)
+    if ex is None:
+        abort(404)
+    return render_template("_explorer.html", job=view_of(user, job), ex=ex)
+
+
 def _panel(user: User, job: Job) -> dict[str, Any]:
-    view = view_of(user, job)
-    summary = None
-    if job.downloadable and "summary" in job.results:
-        summary = gas().summaries.get(job.results["summary"])
-    return {"user": user, "job": view, "summary": summary, "action": ActionForm(),
-            "bars": chart_bars(summary.get("by_consequence", {})) if summary else [],
-            "impact_bars": chart_bars(summary.get("by_impact", {})) if summary else [],
-            "labels": RESULT_LABELS, "minutes_left": minutes_left}
+    return {"user": user, "job": view_of(user, job), "action": ActionForm(), "minutes_left": minutes_left}
+
+
+def _files(job: Job) -> dict[str, Any]:
+    # The summary stays readable when the files are archived (it is kept in standard storage).
+    key = job.results.get("summary") if job.status == COMPLETED else None
+    return {"summary": gas().summaries.get(key) if key else None, "labels": RESULT_LABELS}
+
+
+def _explorer(job: Job) -> ExplorerView | None:
+    explorer = gas().explorers.get(job) if job.status == COMPLETED else None
+    if explorer is None:
+        return None
+    page_url = url_for("jobs.show", job_id=job.job_id)
+    fragment_url, export_base = url_for("jobs.variants", job_id=job.job_id), f"{page_url}/variants"
+    try:
+        return ExplorerView.of(explorer, Ask.of_request(), page_url=page_url, fragment_url=fragment_url,
+                               export_base=export_base)
+    except FilterError as e:
+        return ExplorerView(Ask.default(), page_url, fragment_url, export_base,
+                            filters_seen=tuple(explorer.filters_seen), error=str(e))
 
 
 @blueprint.get("/jobs/<job_id>/files/<name>")
@@ -149,27 +183,33 @@ def download(job_id: str, name: str) -> Response:
 def log(job_id: str) -> str:
     user = me()
     job = owned_job(user, job_id)
-    key = job.results.get("log")
-    text = gas().results.read_text(key) if key and job.downloadable else None
+    key = job.results.get("log") if job.status == COMPLETED else None
+    text = gas().results.read_text(key) if key else None  # kept in standard storage: readable when archived
     return render_template("log.html", user=user, job=view_of(user, job), text=text)
 
 
 @blueprint.get("/jobs/<job_id>/variants.tsv")
 @login_required
 def variants_tsv(job_id: str) -> Response:
+    """The filtered variants, every one, as TSV (one line per transcript consequence)."""
     job = owned_job(me(), job_id)
-    key = job.results.get("summary")
-    summary = gas().summaries.get(key) if key and job.downloadable else None
-    if summary is None:
-        abort(404)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(TSV_COLUMNS)
-    for row in summary.get("first_variants", []):
-        writer.writerow([row.get(c, "") for c in TSV_COLUMNS])
-    name = (job.input_filename or "variants").rsplit(".vcf", 1)[0]
-    return Response(out.getvalue(), mimetype="text/tab-separated-values",
-                    headers={"Content-Disposition": attachment(f"{name}.variants.tsv")})
+    explorer = explorer_of(job)
+    try:
+        return exports.tsv(job, explorer, Ask.of_request())
+    except FilterError as e:
+        return Response(str(e), status=400, mimetype="text/plain")
+
+
+@blueprint.get("/jobs/<job_id>/variants.vcf")
+@login_required
+def variants_vcf(job_id: str) -> Response:
+    """The user's records that match the filter, annotated, as VCF."""
+    job = owned_job(me(), job_id)
+    explorer = explorer_of(job)
+    try:
+        return exports.vcf(job, explorer, Ask.of_request())
+    except FilterError as e:
+        return Response(str(e), status=400, mimetype="text/plain")
 
 
 @blueprint.post("/jobs/<job_id>/delete")
@@ -181,6 +221,7 @@ def delete(job_id: str) -> Response:
         abort(400)
     try:
         gas().submissions.delete(job)
+        gas().explorers.forget(job_id)
     except SubmissionError as e:
         flash(e.message, "warning")
         return redirect(url_for("jobs.show", job_id=job_id))

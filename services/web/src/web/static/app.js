@@ -1,4 +1,4 @@
-// GAS pages: direct upload to S3, live refresh of jobs, the variants filter. No inline script (CSP).
+// GAS pages: direct upload to S3, live refresh of jobs, the results explorer. No inline script (CSP).
 (function () {
   "use strict";
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
@@ -54,20 +54,26 @@
   }
 
   // --- live regions: re-fetch a fragment while it says data-live="true" ---
+  // On the job page only the status is refreshed; the results part is fetched again when the status or the
+  // storage changes, and the explorer is loaded once (a status update never touches what the user typed).
+  const fetchText = async (url) => {
+    const answer = await fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+    return answer.ok && !answer.redirected ? answer.text() : null;
+  };
   document.querySelectorAll("[data-refresh]").forEach((region) => {
+    if (region.id === "job-files") return;  // follows the panel, below
     const every = region.id === "job-panel" ? 2000 : 5000;
+    const stateKey = () => { const s = region.querySelector("[data-key]"); return s ? s.dataset.key : ""; };
     const tick = async () => {
       const live = region.querySelector('[data-live="true"]');
       if (!live) return;
+      const before = stateKey();
       try {
-        const answer = await fetch(region.dataset.refresh, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
-        if (answer.ok && !answer.redirected) {
-          const filter = region.querySelector(".variant-filter");
-          const kept = filter ? filter.value : "";
-          region.innerHTML = await answer.text();
+        const text = await fetchText(region.dataset.refresh);
+        if (text !== null) {
+          region.innerHTML = text;
           localTimes(region);
-          const again = region.querySelector(".variant-filter");
-          if (again && kept) { again.value = kept; filterRows(again); }
+          if (region.id === "job-panel" && stateKey() !== before) await statusChanged();
         }
       } catch (e) { /* offline for a moment: try again next tick */ }
       setTimeout(tick, every);
@@ -75,22 +81,62 @@
     setTimeout(tick, every);
   });
 
-  // --- the variants table filter (delegated: the panel is replaced while the job moves) ---
-  function filterRows(input) {
-    const table = document.getElementById("variants-table");
-    if (!table) return;
-    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let shown = 0;
-    table.tBodies[0].querySelectorAll("tr").forEach((row) => {
-      const text = row.textContent.toLowerCase();
-      const match = words.every((w) => text.includes(w));
-      row.classList.toggle("d-none", !match);
-      if (match) shown += 1;
-    });
-    const count = document.getElementById("filter-count");
-    if (count) { count.textContent = words.length ? `${shown} variants match.` : ""; count.classList.toggle("d-none", !words.length); }
+  async function statusChanged() {
+    const files = document.getElementById("job-files");
+    if (files) { const text = await fetchText(files.dataset.refresh); if (text !== null) files.innerHTML = text; }
+    const holder = document.getElementById("job-explorer");
+    if (holder && !holder.querySelector("#explorer")) {
+      const text = await fetchText(holder.dataset.load + window.location.search);
+      if (text !== null) holder.innerHTML = text;
+    }
   }
-  document.addEventListener("input", (e) => { if (e.target.classList.contains("variant-filter")) filterRows(e.target); });
+
+  // --- the explorer: its form and links fetch the explorer fragment in place (and work without script) ---
+  async function explore(query) {
+    const holder = document.getElementById("job-explorer");
+    const explorer = document.getElementById("explorer");
+    if (!holder || !explorer) return false;
+    explorer.classList.add("opacity-50");
+    try {
+      const text = await fetchText(explorer.dataset.fragment + (query ? `?${query}` : ""));
+      if (text === null) return false;
+      const page = explorer.dataset.page + (query ? `?${query}` : "");
+      holder.innerHTML = text;
+      window.history.replaceState(null, "", page);
+      return true;
+    } catch (e) { return false; } finally { explorer.classList.remove("opacity-50"); }
+  }
+  function formQuery(form) {
+    const data = new URLSearchParams();
+    new FormData(form).forEach((value, key) => { if (typeof value === "string" && value.trim()) data.append(key, value.trim()); });
+    return data.toString();
+  }
+  document.addEventListener("submit", async (e) => {
+    if (e.target.id !== "explorer-form") return;
+    e.preventDefault();
+    if (!(await explore(formQuery(e.target)))) e.target.submit();
+  });
+  document.addEventListener("change", (e) => {
+    const t = e.target;
+    if (t.classList && (t.classList.contains("term-chip") || t.classList.contains("impact-chip") || t.id === "sort-select" || t.id === "filter-select")) {
+      explore(formQuery(t.form));
+    }
+    if (t.id === "gene-file" && t.files[0]) {
+      t.files[0].text().then((text) => {
+        const genes = text.split(/[\s,;]+/).filter(Boolean).slice(0, 2000);
+        document.getElementById("gene-input").value = genes.join(", ");
+      });
+    }
+  });
+  document.addEventListener("click", async (e) => {
+    const link = e.target.closest && e.target.closest("a.explore-link");
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    e.preventDefault();
+    if (link.classList.contains("disabled")) return;
+    const href = link.getAttribute("href");
+    const url = new URL(href, window.location.href);
+    if (!(await explore(url.searchParams.toString()))) window.location.href = href;
+  });
 
   document.addEventListener("submit", (e) => {
     const f = e.target;

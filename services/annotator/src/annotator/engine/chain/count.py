@@ -1,6 +1,7 @@
-"""`python -m annotator.engine.chain.count --gff3 G [--flanks F] --counts C`: counts csq's records (on stdin,
-VCF text without its header) by consequence, impact, region class and gene, and writes the counts to C as
-JSON. A process of its own, fed by the merge, so that counting runs beside merging on another core."""
+"""`python -m annotator.engine.chain.count --gff3 G [--flanks F] --counts C [--index DIR]`: counts csq's
+records (on stdin, VCF text without its header) by consequence, impact, region class and gene, writes the
+counts to C as JSON and, with --index, spools the variant index's rows and variants to DIR. A process of its
+own, fed by the merge, so that counting runs beside merging on another core."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import cast
 
 from ..report.summary import Flanks, Summariser
+from ..report.variant_index import VariantIndex
 
 CHUNK = 1 << 20
 
@@ -36,11 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gff3", type=Path, required=True)
     parser.add_argument("--flanks", type=Path, help="a cache of the gene flanks, made from --gff3 if missing")
     parser.add_argument("--counts", type=Path, required=True)
+    parser.add_argument("--index", type=Path, help="a folder to spool the variant index's rows and variants to")
     args = parser.parse_args(argv)
-    counter = Summariser(Flanks.cached(args.gff3, args.flanks), 8)
+    flanks = Flanks.cached(args.gff3, args.flanks)
+    counter = Summariser(flanks, 8)
+    index = VariantIndex(args.index, flanks) if args.index else None
     for block in stdin_lines():
-        counter.feed(block)
-    args.counts.write_text(json.dumps(counter.result().to_counts()))
+        parsed = counter.feed(block)
+        if index:
+            index.feed(parsed)
+    counts = counter.result().to_counts()
+    if index:
+        counts["index"] = index.close()
+    args.counts.write_text(json.dumps(counts))
     return 0
 
 

@@ -28,6 +28,7 @@ from typing import Any, cast
 import pysam
 from pysam.libcbgzf import BGZFile
 
+from ..report.variant_index import RecordIndex, pack
 from .count import stdin_lines
 from .merger import SELF_CHECK_FAILED, Merger, SelfCheckError, check_terms
 
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counts", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--plain", type=Path)
+    parser.add_argument("--index", type=Path, help="the variant index to write (.explore.npz)")
     parser.add_argument("--provenance", default="{}", help="##KEY=VALUE lines for the output header, as JSON")
     args = parser.parse_args(argv)
     try:
@@ -76,10 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         return SELF_CHECK_FAILED
 
 
+def _spool(args: argparse.Namespace) -> Path | None:
+    return args.index.with_name(args.index.name + ".spool") if args.index else None
+
+
 def _counter(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     """The counting process, fed csq's records through a pipe."""
+    spool = _spool(args)
     return subprocess.Popen([sys.executable, "-m", "annotator.engine.chain.count", "--gff3", str(args.gff3),
-                             *(["--flanks", str(args.flanks)] if args.flanks else []), "--counts", str(args.counts)],
+                             *(["--flanks", str(args.flanks)] if args.flanks else []), "--counts", str(args.counts),
+                             *(["--index", str(spool)] if spool else [])],
                             stdin=subprocess.PIPE, pipesize=1 << 20)
 
 
@@ -92,7 +100,9 @@ def _run(args: argparse.Namespace) -> int:
     originals = Originals(args.originals)
     with BGZFile(str(body), COMPRESSION, None) as out, contextlib.ExitStack() as stack:
         plain = stack.enter_context(plain_body.open("wb")) if plain_body else None
-        merger = Merger(out, plain)
+        spool = _spool(args)
+        record_index = RecordIndex(spool) if spool else None
+        merger = Merger(out, plain, record_index)
         for block in stdin_lines():  # csq's output
             records = block
             while records.startswith(b"#"):  # csq's header comes first
@@ -117,6 +127,8 @@ def _run(args: argparse.Namespace) -> int:
         raise RuntimeError(f"counting failed (exit {counter.returncode})")
     counts = json.loads(args.counts.read_text())
     check_terms(counts["by_consequence"])
+    if record_index and spool:  # only once the self-check has passed: an index never describes a bad output
+        pack(spool, args.index, {**counts.pop("index"), **record_index.close()})
     header, repairs = merger.output_header(csq_header, json.loads(args.provenance))
     text = ("\n".join(header) + "\n").encode()
     _assemble(args.out, body, text)
@@ -143,12 +155,6 @@ def _assemble(out: Path, body: Path, header: bytes) -> None:
         shutil.copyfileobj(rest, final, 1 << 20)
     staged.unlink()
     body.unlink()
-
-
-
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 if __name__ == "__main__":

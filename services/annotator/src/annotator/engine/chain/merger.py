@@ -11,9 +11,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from gas_shared.contract.consequences import KNOWN_TERMS
+
 from .. import alleles
 from ..check.columns import NEWLINE, TAB, Ints, whole_numbers
-from ..report.summary import KNOWN_TERMS
+from ..report.variant_index import RecordIndex
 from .records import BlockError, RecordBlock
 
 RECORD, OLD = "GASREC=", "GASOLD="
@@ -77,8 +79,8 @@ class Merger:
     record at a time (`_merged`), by the same rules.
     """
 
-    def __init__(self, out: Writer, plain: Writer | None):
-        self._out, self._plain = out, plain
+    def __init__(self, out: Writer, plain: Writer | None, index: RecordIndex | None = None):
+        self._out, self._plain, self._index = out, plain, index
         self.header: list[str] = []
         self.header_done = False
         self.columns = 0
@@ -103,6 +105,8 @@ class Merger:
         self.header.append(line)
         if line.startswith("#CHROM"):
             self.header_done, self.columns = True, line.count("\t") + 1
+            if self._index:
+                self._index.header(line)
 
     def originals(self, data: bytes) -> None:
         """Whole lines of the originals; header lines first, as the validator wrote them."""
@@ -118,6 +122,8 @@ class Merger:
             self.records_in += len(block.starts)
             self._blocks.append(block)
             self.used.add(block)
+            if self._index:
+                self._index.feed(block.data, block.starts, block.ends, block.tabs)
 
     # -- csq's pieces ---------------------------------------------------------------------------------------
 

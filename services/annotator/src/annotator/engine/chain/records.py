@@ -35,6 +35,7 @@ class RecordBlock:
     chrom: list[str]
     filters: list[str]
     formats: list[str]
+    tabs: Ints  # (records, columns - 1)
     cursor: int = 0
 
     @classmethod
@@ -75,7 +76,7 @@ class RecordBlock:
                                                    strict=True)} if columns > 8 else set()
         return cls(data, starts, ends, info_s, info_e, np.arange(first, first + n), k, one_by_one, empty_info,
                    [c for c, _, _ in chrom_runs], sorted(f.decode() for f in filters),
-                   sorted(f.decode() for f in formats))
+                   sorted(f.decode() for f in formats), t)
 
     def info_keys(self) -> set[str]:
         """Every INFO key the block's records use."""

@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,11 +33,12 @@ class SelfCheckFailed(RuntimeError):
 
 class Chain:
     """Reads the annotation stream (minimal VCF text) on `stdin` (a pipe to write to) and the user's records
-    from `originals`; writes `staged` (bgzipped, with its .tbi), `plain` (if asked) and `counts` (JSON, from
-    the merge). `flanks` caches what the merge makes of the genes."""
+    from `originals`; writes `staged` (bgzipped, with its .tbi), `plain` (if asked), `index` (the variant
+    index, if asked) and `counts` (JSON, from the merge). `flanks` caches what the merge makes of the genes."""
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
-                 flanks: Path, originals: Path, provenance: dict[str, str], normalise: bool = False):
+                 flanks: Path, originals: Path, provenance: dict[str, str], index: Path | None = None,
+                 normalise: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
@@ -50,9 +52,13 @@ class Chain:
         stages.append(("merging", [*MERGE, "--originals", str(originals), "--gff3", gff3, "--flanks", str(flanks),
                                    "--counts", str(counts), "--out", str(staged),
                                    "--provenance", json.dumps(provenance),
-                                   *(["--plain", str(plain)] if plain else [])]))
+                                   *(["--plain", str(plain)] if plain else []),
+                                   *(["--index", str(index)] if index else [])]))
         staged.unlink(missing_ok=True)
         Path(f"{staged}.tbi").unlink(missing_ok=True)
+        if index:  # a restart with norm begins the index again
+            index.unlink(missing_ok=True)
+            shutil.rmtree(index.with_name(index.name + ".spool"), ignore_errors=True)
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
         upstream: IO[bytes] | int | None = subprocess.PIPE
         for i, (name, argv) in enumerate(stages):

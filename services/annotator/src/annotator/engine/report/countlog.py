@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from gas_shared.contract.consequences import IMPACT_ORDER
+
 from ..check.validation import Report
-from .summary import IMPACT_ORDER, Summary
+from .summary import Summary
 
 REGIONS = ("CDS", "splice", "UTR", "intronic", "non-coding", "upstream", "downstream", "intergenic")
 

@@ -1,4 +1,4 @@
-"""Counts over the annotated VCF: by consequence, impact and region class, genes hit, the first variants."""
+"""Counts over the annotated VCF: by consequence, impact and region class, and genes hit."""
 
 from __future__ import annotations
 
@@ -15,24 +15,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gas_shared.contract.consequences import IMPACT, IMPACT_ORDER, worst_impact
+
 from ..check.columns import COMMA, NEWLINE, TAB, Ints, contig_runs, distinct, whole_numbers
 
-# bcftools csq consequence terms by impact (the VEP/Ensembl scale).
-IMPACT = {
-    "start_lost": "HIGH", "stop_gained": "HIGH", "stop_lost": "HIGH", "frameshift": "HIGH",
-    "splice_donor": "HIGH", "splice_acceptor": "HIGH", "feature_elongation": "HIGH",
-    "missense": "MODERATE", "inframe_insertion": "MODERATE", "inframe_deletion": "MODERATE",
-    "inframe_altering": "MODERATE", "coding_sequence": "MODERATE",
-    "synonymous": "LOW", "splice_region": "LOW", "stop_retained": "LOW", "start_retained": "LOW",
-    "5_prime_utr": "MODIFIER", "3_prime_utr": "MODIFIER", "intron": "MODIFIER", "non_coding": "MODIFIER",
-}
-IMPACT_ORDER = ("HIGH", "MODERATE", "LOW", "MODIFIER")
-# Every term a summary may count: bcftools csq's own, and the region classes GAS gives records csq leaves bare.
-KNOWN_TERMS = frozenset({*IMPACT, "upstream", "downstream", "intergenic"})
 SPLICE = {"splice_donor", "splice_acceptor", "splice_region"}
 UTR = {"5_prime_utr", "3_prime_utr"}
 FLANK = 5000  # up/downstream: within this many bases of a gene, as Ensembl counts it
-FIRST_VARIANTS = 500
 KEY, EQUALS, PIPE, SEMICOLON = b"BCSQ", ord("="), ord("|"), ord(";")
 MASK_BITS = 62  # kinds of consequence string a record's set can be written as bits of one int64
 
@@ -134,6 +123,15 @@ class Flanks:
         piece = bisect.bisect_right(breaks, pos) if breaks else 0
         return self._labels[contig][piece - 1] if piece else None
 
+    def where(self, contig: str, positions: Ints) -> tuple[list[tuple[str, str] | None], Ints]:
+        """Labels for many positions on `contig`: a list of labels and, per position, its index in that list."""
+        breaks = self._breaks.get(contig)
+        if not breaks:
+            return [None], np.zeros(len(positions), dtype=np.int64)
+        if contig not in self._arrays:
+            self._arrays[contig] = np.asarray(breaks)
+        return [None, *self._labels[contig]], np.searchsorted(self._arrays[contig], positions, side="right")
+
     def count(self, contig: str, positions: Ints) -> Counter[tuple[str, str] | None]:
         """How many of `positions` (on `contig`) get each label."""
         breaks = self._breaks.get(contig)
@@ -185,17 +183,16 @@ class Summary:
     by_consequence: Counter[str] = field(default_factory=Counter)
     by_impact: Counter[str] = field(default_factory=Counter)
     genes: Counter[str] = field(default_factory=Counter)
-    first: list[dict[str, Any]] = field(default_factory=list)
 
     def to_counts(self) -> dict[str, Any]:
         """As the tee hands it to the job (a JSON file between two processes)."""
         return {"variants": self.variants, "by_region": self.by_region, "by_consequence": self.by_consequence,
-                "by_impact": self.by_impact, "genes": self.genes, "first": self.first}
+                "by_impact": self.by_impact, "genes": self.genes}
 
     @classmethod
     def from_counts(cls, counts: dict[str, Any]) -> Summary:
         return cls(counts["variants"], Counter(counts["by_region"]), Counter(counts["by_consequence"]),
-                   Counter(counts["by_impact"]), Counter(counts["genes"]), counts["first"])
+                   Counter(counts["by_impact"]), Counter(counts["genes"]))
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -205,8 +202,59 @@ class Summary:
             "by_impact": {k: self.by_impact[k] for k in IMPACT_ORDER if self.by_impact[k]},
             "genes_hit": len(self.genes),
             "top_genes": dict(self.genes.most_common(50)),
-            "first_variants": self.first,
         }
+
+
+@dataclass
+class Entries:
+    """Every BCSQ entry (one per transcript consequence) of a block: the record it belongs to (an index into
+    the block's records with BCSQ) and the bytes [start, end) it spans."""
+
+    record: Ints
+    start: Ints
+    end: Ints
+    per: Ints  # entries of each record with BCSQ
+
+    @classmethod
+    def of(cls, commas: Ints, value: Ints, value_end: Ints) -> Entries:
+        """From each BCSQ value's span; `commas` (every comma of the block, then len(a)) splits them."""
+        first_comma = np.searchsorted(commas, value)
+        inside = np.searchsorted(commas, value_end) - first_comma  # commas within each value
+        per = inside + 1
+        record = np.repeat(np.arange(len(value)), per)
+        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        comma = np.repeat(first_comma, per) + within  # the comma after each entry, but for the last
+        start = np.where(within == 0, np.repeat(value, per), commas[np.maximum(comma - 1, 0)] + 1)
+        end = np.where(within == np.repeat(inside, per), np.repeat(value_end, per), commas[comma])
+        return cls(record, start, end, per)
+
+    def field(self, pipes: Ints, k: int) -> tuple[Ints, Ints]:
+        """[start, end) of each entry's k-th '|' field (empty at the entry's end where it has none).
+        `pipes` is every '|' of the block, then len(a)."""
+        first = np.searchsorted(pipes, self.start)
+        last = len(pipes) - 1
+        begin = self.start if k == 0 else np.minimum(pipes[np.minimum(first + k - 1, last)] + 1, self.end)
+        end = np.minimum(pipes[np.minimum(first + k, last)], self.end)
+        return begin, np.maximum(end, begin)
+
+
+@dataclass
+class Parsed:
+    """What Summariser.feed found in a block of csq's records, for the variant index to reuse."""
+
+    data: bytes
+    a: NDArray[np.uint8]
+    starts: Ints
+    ends: Ints
+    tabs: Ints  # (records, 7)
+    annotated: Ints  # the records with BCSQ, in order
+    entries: Entries
+    pipes: Ints
+    positions: Ints
+    contigs: list[tuple[str, int, int]]
+    genes: tuple[list[str], Ints]  # each entry's gene: the block's distinct names, and an index into them
+    terms: tuple[list[str], Ints]  # each real entry's consequence string (not '@POS' ones), likewise
+    real: NDArray[np.bool_]  # the entries that are not '@POS'
 
 
 class Summariser:
@@ -225,10 +273,9 @@ class Summariser:
         self._genes_hit: Counter[str] = Counter()
         self._flanked: Counter[tuple[str, str] | None] = Counter()
         self.variants = 0
-        self.first: list[dict[str, Any]] = []
 
-    def feed(self, data: bytes) -> None:
-        """Whole record lines (no header lines), each ending in a newline."""
+    def feed(self, data: bytes) -> Parsed:
+        """Whole record lines (no header lines), each ending in a newline; what was found, for the index."""
         a = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(a == NEWLINE)
         starts = np.concatenate(([0], ends[:-1] + 1))
@@ -237,74 +284,51 @@ class Summariser:
             raise ValueError("bcftools csq wrote a record with the wrong number of columns")
         t = tabs.reshape(len(ends), self._columns - 1)
         self.variants += len(ends)
-        if len(self.first) < FIRST_VARIANTS:
-            self._first(data, starts[: FIRST_VARIANTS - len(self.first)], ends)
         record, value, value_end = _bcsq_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
         pipes = np.append(np.flatnonzero(a == PIPE), len(a))
         commas = np.append(np.flatnonzero(a == COMMA), len(a))
-        self._annotated(data, a, pipes, commas, value, value_end)
+        entries = Entries.of(commas, value, value_end)
+        genes, terms, real = self._annotated(data, a, pipes, entries, value, value_end)
         bare = np.ones(len(ends), dtype=bool)
         bare[record] = False
-        positions = whole_numbers(a, t[bare, 0] + 1, t[bare, 1] - t[bare, 0] - 1)
-        contigs = contig_runs(data, a, starts[bare], t[bare, 0] - starts[bare])
+        positions = whole_numbers(a, t[:, 0] + 1, t[:, 1] - t[:, 0] - 1)
+        contigs = contig_runs(data, a, starts, t[:, 0] - starts)
         if positions is None or contigs is None:
             raise ValueError("bcftools csq wrote a record without a CHROM or POS")
         for chrom, first, end in contigs:
-            self._flanked.update(self._flanks.count(chrom, positions[first:end]))
+            on = bare[first:end]
+            if on.any():
+                self._flanked.update(self._flanks.count(chrom, positions[first:end][on]))
+        return Parsed(data, a, starts, ends, t, record, entries, pipes, positions, contigs, genes, terms, real)
 
-    def _annotated(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, commas: Ints, value: Ints,
-                 value_end: Ints) -> None:
+    def _annotated(self, data: bytes, a: NDArray[np.uint8], pipes: Ints, entries: Entries, value: Ints,
+                   value_end: Ints) -> tuple[tuple[list[str], Ints], tuple[list[str], Ints], NDArray[np.bool_]]:
         """Records with a BCSQ value: each record's set of consequences and of genes counted once, over all
-        its entries (one per transcript). `pipes` and `commas` end with len(a)."""
+        its entries (one per transcript). `pipes` ends with len(a). Returns what it found of each entry:
+        (gene names, codes), (consequence names, codes of the real entries), which entries are real."""
+        none = np.zeros(0, dtype=np.int64)
         if not len(value):
-            return
-        first_comma = np.searchsorted(commas, value)
-        inside = np.searchsorted(commas, value_end) - first_comma  # commas within each value
-        per = inside + 1  # entries
-        record = np.repeat(np.arange(len(value)), per)
-        within = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
-        comma = np.repeat(first_comma, per) + within  # the comma after each entry, but for the last
-        start = np.where(within == 0, np.repeat(value, per), commas[np.maximum(comma - 1, 0)] + 1)
-        end = np.where(within == np.repeat(inside, per), np.repeat(value_end, per), commas[comma])
-        pipe = pipes[np.searchsorted(pipes, start)]
-        has_gene = pipe < end
-        term_end = np.minimum(pipe, end)
-        gene_end = np.minimum(pipes[np.minimum(np.searchsorted(pipes, start) + 1, len(pipes) - 1)], end)
-        gene_start = np.where(has_gene, term_end + 1, term_end)
-        genes, gene = distinct(a, gene_start, np.where(has_gene, gene_end - gene_start, 0))
+            return ([], none), ([], none), np.zeros(0, dtype=bool)
+        record, start, per = entries.record, entries.start, entries.per
+        _, term_end = entries.field(pipes, 0)
+        gene_start, gene_end = entries.field(pipes, 1)
+        genes, gene = distinct(a, gene_start, gene_end - gene_start)
         hit, n = np.unique(np.unique(record * len(genes) + gene) % len(genes), return_counts=True)
         self._genes_hit.update(dict(zip([genes[i] for i in hit.tolist()], n.tolist(), strict=True)))
         real = a[start] != ord("@")  # '@POS': reported at another record; no consequence here
         names, term = distinct(a, start[real], (term_end - start)[real])
+        found = (genes, gene), (names, term), real
         if len(names) > MASK_BITS:  # more kinds than a mask holds: one record at a time
             for first, last in zip(value.tolist(), value_end.tolist(), strict=True):
                 self._sets[frozenset(t for t, _, _ in _terms(tuple(data[first:last].decode().split(","))))] += 1
-            return
+            return found
         bits = np.zeros(len(record), dtype=np.int64)  # '@POS' entries add no bit
         bits[real] = np.left_shift(1, term)
         masks = np.bitwise_or.reduceat(bits, np.cumsum(per) - per)  # every record has an entry: offsets rise
         for mask, count in zip(*np.unique(masks, return_counts=True), strict=True):
             kinds = [names[i] for i in range(len(names)) if int(mask) >> i & 1]
             self._sets[frozenset(t for kind in kinds for t, _, _ in _terms((kind,)))] += int(count)
-
-    def _first(self, data: bytes, starts: Ints, ends: Ints) -> None:
-        for start, end in zip(starts.tolist(), ends.tolist(), strict=False):
-            chrom, pos_text, _id, ref, alt, _qual, _filter, info = data[start:end].decode().split("\t", 8)[:8]
-            pos, bcsq = int(pos_text), _bcsq(info)
-            if not bcsq:
-                found = self._flanks.label(chrom, pos)
-                where, gene = found if found else ("intergenic", "")
-                self.first.append({"chrom": chrom, "pos": pos, "ref": ref, "alt": alt, "consequence": where,
-                                   "gene": gene, "impact": "MODIFIER", "protein": ""})
-                continue
-            terms = _terms(tuple(bcsq.split(",")))
-            names = {t for t, _, _ in terms}
-            top = min(terms, key=lambda t: IMPACT_ORDER.index(IMPACT.get(t[0], "MODIFIER")), default=None)
-            self.first.append({
-                "chrom": chrom, "pos": pos, "ref": ref, "alt": alt,
-                "consequence": top[0] if top else region(names), "gene": next((g for _, g, _ in terms if g), ""),
-                "impact": _worst(names), "protein": top[2] if top else "",
-            })
+        return found
 
     def result(self) -> Summary:
         by_region: dict[str, int] = defaultdict(int)
@@ -322,7 +346,7 @@ class Summariser:
             by_region[where] += n
             by_term[where] += n
             by_impact["MODIFIER"] += n
-        return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene, self.first)
+        return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene)
 
 
 def _bcsq_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints) -> tuple[Ints, Ints, Ints]:
@@ -343,18 +367,10 @@ def _bcsq_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: I
     return record, value, value_end
 
 
-def _bcsq(info: str) -> str:
-    """The BCSQ value of an INFO column, or ''."""
-    for item in info.split(";"):
-        if item.startswith("BCSQ="):
-            return item[5:]
-    return ""
-
-
 @cache
 def _classes(names: frozenset[str]) -> tuple[str, str]:
     return region(set(names)), _worst(set(names))
 
 
 def _worst(names: set[str]) -> str:
-    return min((IMPACT.get(t, "MODIFIER") for t in names), key=IMPACT_ORDER.index, default="MODIFIER")
+    return worst_impact(names)

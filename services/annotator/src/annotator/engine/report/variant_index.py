@@ -1,0 +1,262 @@
+"""The job's variant index (gas_shared.contract.variant_index), built as the job runs.
+
+The counting process feeds `VariantIndex` the blocks Summariser has already cut (csq's records: one per
+annotated ALT), and the merge feeds `RecordIndex` the user's records; each appends its columns to files in
+a spool directory, so memory stays flat whatever the job's size. Once the merge's self-check has passed,
+`pack` writes the spool as one uncompressed NumPy zip, streaming each column into its member.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gas_shared.contract.consequences import IMPACT_ORDER, TERMS, worst_impact
+from gas_shared.contract.variant_index import SAMPLE_BYTES, VERSION
+
+from ..check.columns import NEWLINE, Ints, _within, distinct
+from .summary import Flanks, Parsed
+
+BIT = {term: 1 << i for i, term in enumerate(TERMS)}
+IMPACT_RANK = {impact: i for i, impact in enumerate(IMPACT_ORDER)}
+RECORD_TAG = b"GASREC="
+
+
+class Codes:
+    """Strings numbered in the order first seen (the meta lists)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self._code: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        found = self._code.get(name)
+        if found is None:
+            found = self._code[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+    def of(self, names: list[str], local: Ints) -> NDArray[np.int32]:
+        """Global codes for block-local codes (`local` indexes `names`); '' is -1."""
+        table = np.array([self.code(n) if n else -1 for n in names] or [-1], dtype=np.int32)
+        return table[local] if len(local) else np.zeros(0, dtype=np.int32)
+
+
+class Spool:
+    """Columns appended block by block to files of raw values in `folder`."""
+
+    def __init__(self, folder: Path, part: str):
+        self.folder, self._part = folder, part
+        folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, IO[bytes]] = {}
+        self._dtypes: dict[str, str] = {}
+        self._text_bytes: dict[str, int] = {}
+
+    def add(self, name: str, values: NDArray[Any], dtype: str) -> None:
+        if name not in self._files:
+            self._files[name] = (self.folder / f"{name}.raw").open("wb")
+            self._dtypes[name] = dtype
+        self._files[name].write(np.ascontiguousarray(values, dtype=dtype).tobytes())
+
+    def add_texts(self, name: str, a: NDArray[np.uint8], start: Ints, length: Ints) -> None:
+        """The fields [start, start + length) of `a`, each followed by a newline."""
+        width = length + 1
+        flat = a[np.minimum(np.repeat(start, width) + _within(width), len(a) - 1)].copy() if len(a) else \
+            np.zeros(0, dtype=np.uint8)
+        ends = np.cumsum(width) - 1
+        flat[ends] = NEWLINE
+        before = self._text_bytes.get(name, 0)
+        self.add(f"{name}_text", flat, "u1")
+        self.add(f"{name}_end", ends + before, "i8")
+        self._text_bytes[name] = before + len(flat)
+
+    def close(self) -> None:
+        for file in self._files.values():
+            file.close()
+        (self.folder / f"{self._part}.dtypes.json").write_text(json.dumps(self._dtypes))
+        self._files = {}
+
+
+class VariantIndex:
+    """The rows and variants tables, from csq's records (Summariser's blocks)."""
+
+    def __init__(self, folder: Path, flanks: Flanks):
+        self._spool = Spool(folder, "variants")
+        self._flanks = flanks
+        self.contigs, self.genes, self.transcripts, self.biotypes = Codes(), Codes(), Codes(), Codes()
+        self._term_masks: dict[str, tuple[int, int]] = {}
+        self.variants = self.rows = 0
+
+    def feed(self, block: Parsed) -> None:
+        a, t, n = block.a, block.tabs, len(block.ends)
+        if not n:
+            return
+        spool, base = self._spool, self.variants
+        info = t[:, 6] + 1
+        semis = np.append(np.flatnonzero(a == ord(";")), len(a))
+        number_end = np.minimum(semis[np.searchsorted(semis, info)], block.ends)
+        digits = number_end - info - len(RECORD_TAG)
+        spool.add("variant_record", _numbers(a, info + len(RECORD_TAG), digits), "i4")
+        chrom = np.zeros(n, dtype=np.int32)
+        for name, first, end in block.contigs:
+            chrom[first:end] = self.contigs.code(name)
+        spool.add("variant_chrom", chrom, "i4")
+        spool.add("variant_pos", block.positions, "i8")
+        spool.add_texts("variant_id", a, t[:, 1] + 1, t[:, 2] - t[:, 1] - 1)
+        spool.add_texts("variant_ref", a, t[:, 2] + 1, t[:, 3] - t[:, 2] - 1)
+        spool.add_texts("variant_alt", a, t[:, 3] + 1, t[:, 4] - t[:, 3] - 1)
+
+        # Rows: every BCSQ entry of the annotated records, and one for each bare record, in variant order.
+        e = block.entries
+        masks, impacts = self._terms(block)
+        genes = self.genes.of(*block.genes)
+        transcripts = self._codes(self.transcripts, a, e.field(block.pipes, 2))
+        biotypes = self._codes(self.biotypes, a, e.field(block.pipes, 3))
+        protein, dna = e.field(block.pipes, 5), e.field(block.pipes, 6)
+        variant = block.annotated[e.record]
+        bare = np.ones(n, dtype=bool)
+        bare[block.annotated] = False
+        bare_variant = np.flatnonzero(bare)
+        bare_mask, bare_gene = self._bare(block, bare)
+        # Both lists rise by variant: each row's place in the merged list, without a sort.
+        entry_at = np.arange(len(variant)) + np.searchsorted(bare_variant, variant)
+        bare_at = np.arange(len(bare_variant)) + np.searchsorted(variant, bare_variant, side="right")
+        rows = len(variant) + len(bare_variant)
+
+        def merged(entries: NDArray[Any], bares: NDArray[Any] | int, dtype: str) -> NDArray[Any]:
+            out = np.empty(rows, dtype=dtype)
+            out[entry_at], out[bare_at] = entries, bares
+            return out
+
+        spool.add("row_variant", merged(variant, bare_variant, "i4") + base, "i4")
+        spool.add("row_gene", merged(genes, bare_gene, "i4"), "i4")
+        spool.add("row_transcript", merged(transcripts, -1, "i4"), "i4")
+        spool.add("row_biotype", merged(biotypes, -1, "i4"), "i4")
+        spool.add("row_terms", merged(masks, bare_mask, "i8"), "i8")
+        spool.add("row_impact", merged(impacts, IMPACT_RANK["MODIFIER"], "i1"), "i1")
+        for name, (s, f) in (("row_protein", protein), ("row_dna", dna)):
+            spool.add_texts(name, a, merged(s, 0, "i8"), merged(f - s, 0, "i8"))
+        self.variants += n
+        self.rows += rows
+
+    def _terms(self, block: Parsed) -> tuple[Ints, NDArray[np.int8]]:
+        """Each entry's consequence as a bit mask over TERMS, and its worst impact's rank ('@POS' entries,
+        reported at another record, have none)."""
+        names, local = block.terms
+        masks, ranks = np.zeros(len(names) or 1, dtype=np.int64), np.full(len(names) or 1, 3, dtype=np.int8)
+        for i, name in enumerate(names):
+            if name not in self._term_masks:
+                terms = set(name.lstrip("*").split("&"))  # '*': downstream of a stop in the same haplotype
+                self._term_masks[name] = (sum(BIT.get(term, 0) for term in terms), IMPACT_RANK[worst_impact(terms)])
+            masks[i], ranks[i] = self._term_masks[name]
+        out_masks = np.zeros(len(block.real), dtype=np.int64)
+        out_ranks = np.full(len(block.real), IMPACT_RANK["MODIFIER"], dtype=np.int8)
+        out_masks[block.real], out_ranks[block.real] = masks[local], ranks[local]
+        return out_masks, out_ranks
+
+    @staticmethod
+    def _codes(codes: Codes, a: NDArray[np.uint8], span: tuple[Ints, Ints]) -> NDArray[np.int32]:
+        names, local = distinct(a, span[0], span[1] - span[0])
+        return codes.of(names, local)
+
+    def _bare(self, block: Parsed, bare: NDArray[np.bool_]) -> tuple[Ints, NDArray[np.int32]]:
+        """The region class (as a mask) and nearest gene of each record csq left bare."""
+        masks, genes = [], []
+        for chrom, first, end in block.contigs:
+            on = bare[first:end]
+            if not on.any():
+                continue
+            labels, piece = self._flanks.where(chrom, block.positions[first:end][on])
+            used, local = np.unique(piece, return_inverse=True)
+            mask = np.array([BIT[labels[p][0] if labels[p] else "intergenic"] for p in used.tolist()],
+                            dtype=np.int64)
+            gene = np.array([self.genes.code(labels[p][1]) if labels[p] else -1 for p in used.tolist()],
+                            dtype=np.int32)
+            masks.append(mask[local])
+            genes.append(gene[local])
+        if not masks:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+        return np.concatenate(masks), np.concatenate(genes)
+
+    def close(self) -> dict[str, Any]:
+        """Closes the spool; the meta this part contributes."""
+        self._spool.close()
+        return {"variants": self.variants, "rows": self.rows, "contigs": self.contigs.names,
+                "genes": self.genes.names, "transcripts": self.transcripts.names, "biotypes": self.biotypes.names}
+
+
+class RecordIndex:
+    """The records table, from the user's records as the merge reads them."""
+
+    def __init__(self, folder: Path):
+        self._spool = Spool(folder, "records")
+        self.filters = Codes()
+        self.samples: list[str] = []
+        self.records = 0
+
+    def header(self, chrom_line: str) -> None:
+        self.samples = chrom_line.rstrip("\n").split("\t")[9:]
+
+    def feed(self, data: bytes, starts: Ints, ends: Ints, tabs: Ints) -> None:
+        """A block of whole record lines, cut (tabs: one row of the header's columns - 1 per record)."""
+        a = np.frombuffer(data, dtype=np.uint8)
+        n = len(starts)
+        if not n:
+            return
+        qual_s, qual_e = tabs[:, 4] + 1, tabs[:, 5]
+        names, local = distinct(a, qual_s, qual_e - qual_s)
+        values = np.array([_qual(q) for q in names] or [math.nan], dtype=np.float32)
+        self._spool.add("record_qual", values[local], "f4")
+        filters, local = distinct(a, tabs[:, 5] + 1, tabs[:, 6] - tabs[:, 5] - 1)
+        self._spool.add("record_filter", self.filters.of(filters, local), "i4")
+        if tabs.shape[1] > 8:  # FORMAT and samples: all that follows the INFO column's tab
+            begin = tabs[:, 7] + 1
+            self._spool.add_texts("record_samples", a, begin, np.minimum(ends - begin, SAMPLE_BYTES))
+        else:
+            self._spool.add_texts("record_samples", a, starts, np.zeros(n, dtype=np.int64))
+        self.records += n
+
+    def close(self) -> dict[str, Any]:
+        self._spool.close()
+        return {"records": self.records, "filters": self.filters.names, "samples": self.samples}
+
+
+def pack(folder: Path, out: Path, meta: dict[str, Any]) -> None:
+    """Writes every spooled column in `folder` to `out` (an uncompressed .npz), with `meta`."""
+    dtypes: dict[str, str] = {}
+    for part in folder.glob("*.dtypes.json"):
+        dtypes.update(json.loads(part.read_text()))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, dtype in sorted(dtypes.items()):
+            raw = folder / f"{name}.raw"
+            size = np.dtype(dtype).itemsize
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member, raw.open("rb") as values:
+                np.lib.format.write_array_header_1_0(member, {
+                    "descr": np.dtype(dtype).str, "fortran_order": False, "shape": (raw.stat().st_size // size,)})
+                shutil.copyfileobj(values, member, 1 << 20)
+        with archive.open("meta.npy", "w") as member:
+            np.lib.format.write_array(member, np.array(json.dumps({"version": VERSION, **meta})))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints:
+    value = np.zeros(len(start), dtype=np.int64)
+    for k in range(int(length.max()) if len(length) else 0):
+        has = length > k
+        value = np.where(has, value * 10 + a[np.where(has, start + k, 0)].astype(np.int64) - ord("0"), value)
+    return value
+
+
+def _qual(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+

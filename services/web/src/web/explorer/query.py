@@ -1,0 +1,430 @@
+"""Queries over a job's variant index: one filter (gene list, consequence terms, impacts, region, IDs,
+FILTER values, free text) drives the table's pages, the exact counts, the chart and the exports.
+
+Every filter becomes a boolean mask over the index's rows (numpy, a few milliseconds per million rows);
+pages are keyset pages over a fixed order per sort key (the cursor is a row's rank in that order, so a page
+never shifts as the user moves on); counts are over distinct variants.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gas_shared.contract.consequences import IMPACT_ORDER, TERMS
+from gas_shared.contract.variant_index import SAMPLE_BYTES
+
+from .index import VariantIndex
+
+SORTS = ("position", "impact", "gene")
+MAX_LIMIT, DEFAULT_LIMIT = 500, 50
+MAX_LIST, MAX_TEXT = 2000, 200
+REGION = re.compile(r"^\s*([^\s:]+)(?::\s*([\d,]+)(?:\s*-\s*([\d,]+))?)?\s*$")
+LIST_SPLIT = re.compile(r"[\s,;]+")
+TSV_COLUMNS = ("chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "transcript", "biotype",
+               "consequence", "impact", "protein_change", "dna_change")
+BIT = {term: 1 << i for i, term in enumerate(TERMS)}
+
+
+class FilterError(ValueError):
+    """A filter the user must change: the message says how."""
+
+
+def _listed(values: Iterable[str]) -> tuple[str, ...]:
+    found: list[str] = []
+    for value in values:
+        found += [v for v in LIST_SPLIT.split(value) if v]
+    if len(found) > MAX_LIST:
+        raise FilterError(f"At most {MAX_LIST:,} values per field, please.")
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Region:
+    chrom: str
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, text: str) -> Region | None:
+        if not text.strip():
+            return None
+        found = REGION.match(text)
+        if not found:
+            raise FilterError(f"Write a region as chrom:start-end (e.g. chr1:10000-20000), not {text[:40]!r}.")
+        chrom, start, end = found.group(1), found.group(2), found.group(3)
+        low = int(start.replace(",", "")) if start else 1
+        high = int(end.replace(",", "")) if end else (low if start else 2**62)
+        if high < low:
+            raise FilterError("A region's end must not be before its start.")
+        return cls(chrom, low, high)
+
+    def __str__(self) -> str:
+        return self.chrom if self.end >= 2**62 else f"{self.chrom}:{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """What the user asked for. Within a field, any value matches; across fields, all must."""
+
+    genes: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    impacts: tuple[str, ...] = ()
+    region: Region | None = None
+    ids: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    text: str = ""
+
+    @classmethod
+    def of(cls, args: Any) -> Filter:
+        """From query arguments (a werkzeug MultiDict, or a dict of lists): gene, consequence, impact, region,
+        id, filter, q. Terms may be written as SO terms or with spaces (`stop gained`)."""
+        def values(name: str) -> list[str]:
+            got = args.getlist(name) if hasattr(args, "getlist") else args.get(name, [])
+            return [str(v) for v in (got if isinstance(got, list) else [got])]
+
+        terms = tuple(t.strip().lower().replace(" ", "_") for v in values("consequence") for t in v.split(",")
+                      if t.strip())
+        unknown = [t for t in terms if t not in BIT]
+        if unknown:
+            raise FilterError(f"Unknown consequence {unknown[0]!r}; use one of: {', '.join(TERMS)}.")
+        impacts = tuple(i.strip().upper() for v in values("impact") for i in v.split(",") if i.strip())
+        if any(i not in IMPACT_ORDER for i in impacts):
+            raise FilterError(f"Impact is one of {', '.join(IMPACT_ORDER)}.")
+        text = " ".join(values("q")).strip()
+        if len(text) > MAX_TEXT:
+            raise FilterError(f"Search text is limited to {MAX_TEXT} characters.")
+        return cls(genes=_listed(values("gene")), terms=tuple(dict.fromkeys(terms)),
+                   impacts=tuple(dict.fromkeys(impacts)), region=Region.parse(" ".join(values("region"))),
+                   ids=_listed(values("id")), filters=_listed(values("filter")), text=text)
+
+    def args(self) -> list[tuple[str, str]]:
+        """As query arguments (for links: pages, exports, the API)."""
+        out = [("gene", ",".join(self.genes))] if self.genes else []
+        out += [("consequence", t) for t in self.terms] + [("impact", i) for i in self.impacts]
+        out += [("region", str(self.region))] if self.region else []
+        out += [("id", ",".join(self.ids))] if self.ids else []
+        out += [("filter", ",".join(self.filters))] if self.filters else []
+        return out + ([("q", self.text)] if self.text else [])
+
+    @property
+    def empty(self) -> bool:
+        return not self.args()
+
+    def slug(self) -> str:
+        """A short, safe description for export file names ('' for no filter)."""
+        parts = [v.replace(",", "+") for _, v in self.args()]
+        return re.sub(r"[^A-Za-z0-9+._-]+", "_", "_".join(parts)).strip("._")[:60]
+
+
+@dataclass
+class Row:
+    """One (variant, transcript consequence) as the table, the API and the TSV show it."""
+
+    cursor: str
+    record: int
+    chrom: str
+    pos: int
+    id: str
+    ref: str
+    alt: str
+    qual: float | None
+    filter: str
+    gene: str
+    transcript: str
+    biotype: str
+    consequence: list[str]
+    impact: str
+    protein_change: str
+    dna_change: str
+    genotypes: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if k != "genotypes"},
+                "genotypes": [{"sample": s, "gt": g} for s, g in self.genotypes]}
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    offset: int  # how many matching rows come before this page
+    total: int  # matching rows
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+@dataclass
+class Counts:
+    """Exact counts of what the filter matches: rows, distinct variants and records; variants by consequence
+    term (a variant counts once per term it has), by worst impact, and per gene."""
+
+    rows: int
+    variants: int
+    records: int
+    by_consequence: dict[str, int]
+    by_impact: dict[str, int]
+    genes: list[dict[str, Any]]  # {gene, variants, worst_impact}, most variants first
+    genes_total: int
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Explorer:
+    """Queries over one job's index. Safe to share between threads (the orders are made once, under a lock)."""
+
+    def __init__(self, index: VariantIndex):
+        self.index = index
+        meta = index.meta
+        self.genes: list[str] = meta["genes"]
+        self.contigs: list[str] = meta["contigs"]
+        self.filters_seen: list[str] = meta["filters"]
+        self.samples: list[str] = meta["samples"]
+        self._gene_codes: dict[str, list[int]] = {}
+        for code, name in enumerate(self.genes):
+            self._gene_codes.setdefault(name.lower(), []).append(code)
+        a = index.arrays
+        self._row_variant = a["row_variant"]
+        self._orders: dict[str, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        self._lock = threading.Lock()
+
+    # -- masks ----------------------------------------------------------------------------------------------
+
+    def mask(self, f: Filter) -> NDArray[np.bool_] | None:
+        """The rows `f` matches; None for every row."""
+        a = self.index.arrays
+        masks: list[NDArray[np.bool_]] = []
+        variant_masks: list[NDArray[np.bool_]] = []
+        if f.genes:
+            codes = [c for g in f.genes for c in self._gene_codes.get(g.lower(), [])]
+            masks.append(np.isin(a["row_gene"], np.array(codes or [-2], dtype=np.int32)))
+        if f.terms:
+            bits = sum(BIT[t] for t in f.terms)
+            masks.append((a["row_terms"] & bits) != 0)
+        if f.impacts:
+            ranks = [IMPACT_ORDER.index(i) for i in f.impacts]
+            masks.append(np.isin(a["row_impact"], np.array(ranks, dtype=np.int8)))
+        if f.region:
+            variant_masks.append(self._region(f.region))
+        if f.ids:
+            variant_masks.append(self._ids(f.ids))
+        if f.filters:
+            wanted = {v.lower() for v in f.filters}
+            codes = [c for c, v in enumerate(self.filters_seen) if wanted & {p.lower() for p in v.split(";")}]
+            records = np.isin(a["record_filter"], np.array(codes or [-2], dtype=np.int32))
+            variant_masks.append(records[a["variant_record"] - 1])
+        if f.text:
+            for word in f.text.split():
+                masks.append(self._text(word))
+        if variant_masks:
+            variants = variant_masks[0]
+            for more in variant_masks[1:]:
+                variants = variants & more
+            masks.append(variants[self._row_variant])
+        if not masks:
+            return None
+        out = masks[0]
+        for more in masks[1:]:
+            out = out & more
+        return out
+
+    def _region(self, region: Region) -> NDArray[np.bool_]:
+        a = self.index.arrays
+        names = [region.chrom, region.chrom[3:] if region.chrom.lower().startswith("chr") else f"chr{region.chrom}"]
+        code = next((self.contigs.index(n) for n in names if n in self.contigs), -2)  # 1 <-> chr1 when unambiguous
+        pos = a["variant_pos"]
+        found: NDArray[np.bool_] = (a["variant_chrom"] == code) & (pos >= region.start) & (pos <= region.end)
+        return found
+
+    def _ids(self, ids: tuple[str, ...]) -> NDArray[np.bool_]:
+        texts = self.index.texts["variant_id"]
+        alternatives = b"|".join(re.escape(i.encode()) for i in ids)
+        # An ID column may hold several IDs split by ';': match whole IDs only.
+        pattern = re.compile(rb"(?:(?<=\n)|(?<=;)|^)(?:" + alternatives + rb")(?=[;\n])", re.IGNORECASE)
+        out = np.zeros(len(texts), dtype=bool)
+        out[texts.matching(pattern)] = True
+        return out
+
+    def _text(self, word: str) -> NDArray[np.bool_]:
+        """Rows where `word` is in the gene, transcript, consequence, protein or DNA change, or the ID."""
+        a, texts = self.index.arrays, self.index.texts
+        lowered = word.lower()
+        pattern = re.compile(re.escape(word.encode()), re.IGNORECASE)
+        genes = [c for c, g in enumerate(self.genes) if lowered in g.lower()]
+        transcripts = [c for c, t in enumerate(self.index.meta["transcripts"]) if lowered in t.lower()]
+        bits = sum(b for t, b in BIT.items() if lowered.replace(" ", "_") in t)
+        out = np.isin(a["row_gene"], np.array(genes or [-2], dtype=np.int32))
+        out |= np.isin(a["row_transcript"], np.array(transcripts or [-2], dtype=np.int32))
+        if bits:
+            out |= (a["row_terms"] & bits) != 0
+        for name in ("row_protein", "row_dna"):
+            out[texts[name].matching(pattern)] = True
+        ids = np.zeros(len(texts["variant_id"]), dtype=bool)
+        ids[texts["variant_id"].matching(pattern)] = True
+        found: NDArray[np.bool_] = out | ids[self._row_variant]
+        return found
+
+    # -- orders and pages -----------------------------------------------------------------------------------
+
+    def order(self, sort: str) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """(rows in `sort` order, each row's rank in it), made once per index."""
+        if sort not in SORTS:
+            raise FilterError(f"Sort by one of: {', '.join(SORTS)}.")
+        with self._lock:
+            if sort not in self._orders:
+                a = self.index.arrays
+                v = self._row_variant
+                keys: list[NDArray[Any]] = [np.arange(len(v)), a["variant_pos"][v], a["variant_chrom"][v]]
+                if sort == "impact":
+                    keys.append(a["row_impact"])
+                elif sort == "gene":
+                    by_name = np.argsort(np.array([g.lower() for g in self.genes] or [""]), kind="stable")
+                    rank = np.empty(len(by_name) + 1, dtype=np.int64)
+                    rank[by_name] = np.arange(len(by_name))
+                    rank[-1] = len(by_name)  # no gene: last
+                    keys.append(rank[a["row_gene"]])
+                order = np.lexsort(keys).astype(np.int32)
+                ranks = np.empty(len(order), dtype=np.int32)
+                ranks[order] = np.arange(len(order), dtype=np.int32)
+                self._orders[sort] = (order, ranks)
+            return self._orders[sort]
+
+    def selected(self, f: Filter, sort: str) -> NDArray[np.int32]:
+        """The rows `f` matches, in `sort` order."""
+        order, _ = self.order(sort)
+        mask = self.mask(f)
+        return order if mask is None else order[mask[order]]
+
+    def page(self, f: Filter, sort: str = "position", *, after: str | None = None, before: str | None = None,
+             last: bool = False, limit: int = DEFAULT_LIMIT) -> Page:
+        limit = max(1, min(limit, MAX_LIMIT))
+        _, ranks = self.order(sort)
+        rows = self.selected(f, sort)
+        placed = ranks[rows]
+        if after is not None:
+            begin = int(np.searchsorted(placed, _rank(after, sort), side="right"))
+        elif before is not None:
+            begin = max(0, int(np.searchsorted(placed, _rank(before, sort), side="left")) - limit)
+        elif last:
+            begin = max(0, len(rows) - limit)
+        else:
+            begin = 0
+        taken = rows[begin: begin + limit]
+        out = [self.row(int(r), sort, int(ranks[r])) for r in taken.tolist()]
+        has_next = begin + limit < len(rows)
+        return Page(out, begin, len(rows), out[-1].cursor if out and has_next else None,
+                    out[0].cursor if out and begin > 0 else None)
+
+    def row(self, r: int, sort: str = "position", rank: int = 0) -> Row:
+        a, t = self.index.arrays, self.index.texts
+        v = int(self._row_variant[r])
+        record = int(a["variant_record"][v])
+        qual = float(a["record_qual"][record - 1])
+        gene, transcript, biotype = (int(a[n][r]) for n in ("row_gene", "row_transcript", "row_biotype"))
+        mask = int(a["row_terms"][r])
+        return Row(
+            cursor=f"{sort}.{rank}", record=record, chrom=self.contigs[int(a["variant_chrom"][v])],
+            pos=int(a["variant_pos"][v]), id=t["variant_id"].get(v), ref=t["variant_ref"].get(v),
+            alt=t["variant_alt"].get(v), qual=None if math.isnan(qual) else qual,
+            filter=self.filters_seen[int(a["record_filter"][record - 1])],
+            gene=self.genes[gene] if gene >= 0 else "",
+            transcript=self.index.meta["transcripts"][transcript] if transcript >= 0 else "",
+            biotype=self.index.meta["biotypes"][biotype] if biotype >= 0 else "",
+            consequence=[term for term, bit in BIT.items() if mask & bit],
+            impact=IMPACT_ORDER[int(a["row_impact"][r])], protein_change=t["row_protein"].get(r),
+            dna_change=t["row_dna"].get(r), genotypes=self._genotypes(t["record_samples"].get(record - 1)))
+
+    def _genotypes(self, text: str) -> list[tuple[str, str]]:
+        """(sample, GT) for the samples whose columns the index kept whole."""
+        if not text or not self.samples:
+            return []
+        columns = text.split("\t")
+        keys = columns[0].split(":")
+        if "GT" not in keys:
+            return []
+        at = keys.index("GT")
+        values = columns[1:]
+        if len(text.encode()) >= SAMPLE_BYTES:
+            values = values[:-1]  # the last one may be cut
+        out = []
+        for sample, value in zip(self.samples, values, strict=False):
+            parts = value.split(":")
+            out.append((sample, parts[at] if at < len(parts) else "."))
+        return out
+
+    # -- counts ---------------------------------------------------------------------------------------------
+
+    def counts(self, f: Filter, genes: int = 50) -> Counts:
+        a = self.index.arrays
+        mask = self.mask(f)
+        rows = np.flatnonzero(mask) if mask is not None else np.arange(self.index.rows)
+        v = self._row_variant[rows]
+        if not len(v):
+            return Counts(0, 0, 0, {}, {}, [], 0)
+        # Rows come grouped by variant (the index is written so): a variant is a run of equal numbers.
+        starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
+        terms = np.bitwise_or.reduceat(a["row_terms"][rows], starts)
+        impact = np.minimum.reduceat(a["row_impact"][rows], starts)
+        seen = np.zeros(int(self.index.meta["records"]) + 1, dtype=bool)
+        seen[a["variant_record"][v[starts]]] = True
+        by_term = {t: int(np.count_nonzero(terms & bit)) for t, bit in BIT.items()}
+        by_impact = dict(zip(IMPACT_ORDER, np.bincount(impact, minlength=len(IMPACT_ORDER)).tolist(), strict=True))
+        gene = a["row_gene"][rows].astype(np.int64)
+        pairs = np.unique(v.astype(np.int64) * (len(self.genes) + 1) + gene + 1)
+        per_gene = np.bincount(pairs % (len(self.genes) + 1), minlength=len(self.genes) + 1)[1:]
+        worst = np.full(len(self.genes), len(IMPACT_ORDER), dtype=np.int64)
+        row_impact = a["row_impact"][rows]
+        for rank in range(len(IMPACT_ORDER) - 1, -1, -1):
+            present = np.bincount(gene[row_impact == rank] + 1, minlength=len(self.genes) + 1)[1:] > 0
+            worst[present] = rank
+        hit = np.flatnonzero(per_gene)
+        top = hit[np.lexsort((worst[hit], -per_gene[hit]))][:genes]
+        return Counts(
+            rows=len(rows), variants=len(starts), records=int(seen.sum()),
+            by_consequence={t: n for t, n in sorted(by_term.items(), key=lambda kv: -kv[1]) if n},
+            by_impact={k: n for k, n in by_impact.items() if n},
+            genes=[{"gene": self.genes[g], "variants": int(per_gene[g]), "worst_impact": IMPACT_ORDER[int(worst[g])]}
+                   for g in top.tolist()],
+            genes_total=len(hit))
+
+    # -- exports --------------------------------------------------------------------------------------------
+
+    def tsv(self, f: Filter, sort: str = "position", chunk: int = 5000) -> Iterator[str]:
+        """The matching rows as TSV, a chunk of lines at a time."""
+        yield "\t".join(TSV_COLUMNS) + "\n"
+        rows = self.selected(f, sort)
+        for begin in range(0, len(rows), chunk):
+            lines = []
+            for r in rows[begin: begin + chunk].tolist():
+                row = self.row(int(r))
+                lines.append("\t".join(_cell(x) for x in (
+                    row.chrom, row.pos, row.id, row.ref, row.alt, "." if row.qual is None else f"{row.qual:g}",
+                    row.filter, row.gene, row.transcript, row.biotype, "&".join(row.consequence), row.impact,
+                    row.protein_change, row.dna_change)) + "\n")
+            yield "".join(lines)
+
+    def records(self, f: Filter) -> NDArray[np.bool_]:
+        """For each record number (index 0 unused), whether any of its rows matches."""
+        mask = self.mask(f)
+        wanted = np.zeros(int(self.index.meta["records"]) + 1, dtype=bool)
+        v = self._row_variant if mask is None else self._row_variant[mask]
+        wanted[self.index.arrays["variant_record"][v]] = True
+        return wanted
+
+
+def _rank(cursor: str, sort: str) -> int:
+    kind, _, rank = cursor.partition(".")
+    if kind != sort or not rank.isdigit():
+        raise FilterError("That page link is out of date; start again from the first page.")
+    return int(rank)
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("\t", " ").replace("\n", " ")

@@ -1,0 +1,29 @@
+"""The variant index a job stores beside its results (`<stem>.explore.npz`): what the annotator writes and
+the web app reads to answer queries over every variant without reading the VCF.
+
+An uncompressed NumPy zip (`numpy.savez`), one member per array, in three tables joined by position:
+
+- rows, one per (variant, transcript consequence); a variant bcftools csq left bare (intergenic, up- or
+  downstream) has one row with its region class and the nearest gene:
+  `row_variant` (int32, index into variants), `row_gene`, `row_transcript`, `row_biotype` (int32 codes into
+  the meta lists, -1 for none), `row_terms` (int64 bit mask over contract.consequences.TERMS),
+  `row_impact` (int8, index into IMPACT_ORDER), and texts `row_protein`, `row_dna`;
+- variants, one per annotated ALT (bcftools csq's record, after normalisation): `variant_record` (int32,
+  1-based number of the user's record), `variant_chrom` (int32 code), `variant_pos` (int64, as annotated),
+  texts `variant_id`, `variant_ref`, `variant_alt`;
+- records, one per user record: `record_qual` (float32, NaN for '.'), `record_filter` (int32 code), text
+  `record_samples` (FORMAT and the sample columns, cut at SAMPLE_BYTES).
+
+A text column is two members: `<name>_text` (uint8: every value followed by a newline) and `<name>_end`
+(int64: where each value's newline is). `meta` (a JSON string as a 0-d array) holds the version, the
+counts and the code lists: contigs, genes, transcripts, biotypes, filters, samples.
+"""
+
+from __future__ import annotations
+
+VERSION = 1
+SUFFIX = ".explore.npz"
+SAMPLE_BYTES = 400  # of each record's FORMAT and sample columns: enough for a few samples' genotypes
+TEXTS = ("row_protein", "row_dna", "variant_id", "variant_ref", "variant_alt", "record_samples")
+ARRAYS = ("row_variant", "row_gene", "row_transcript", "row_biotype", "row_terms", "row_impact",
+          "variant_record", "variant_chrom", "variant_pos", "record_qual", "record_filter")
