@@ -25,7 +25,7 @@ from annotator.engine.report.summary import GeneIndex
 from annotator.synthetic.bundle import write_bundle
 from annotator.synthetic.genome import generate
 from annotator.synthetic.samples import records
-from gas_shared.contract.consequences import IMPACT_ORDER, impact_of
+from gas_shared.contract.consequences import IMPACT_ORDER, TERMS, impact_of
 from web.explorer.index import VariantIndex
 from web.explorer.query import Explorer, Filter, FilterError, Region
 from web.explorer.vcf import selected
@@ -43,9 +43,11 @@ class OracleRow:
     id: str
     ref: str
     alt: str
+    qual: str
     filter: str
     gene: str
     transcript: str
+    biotype: str
     terms: frozenset[str]
     impact: str
     protein: str
@@ -95,17 +97,17 @@ def _oracle(plain: Path, gff3: Path) -> list[OracleRow]:
             number += 1
             f = line.rstrip("\n").split("\t")
             info = dict(item.split("=", 1) for item in f[7].split(";") if "=" in item)
-            common = (number, f[0], int(f[1]), f[2], f[3], f[4], f[6])
+            common = (number, f[0], int(f[1]), f[2], f[3], f[4], f[5], f[6])
             if "BCSQ" not in info:
                 found = genes.flank(f[0], int(f[1]))
                 where, gene = found if found else ("intergenic", "")
-                rows.append(OracleRow(*common, gene, "", frozenset({where}), "MODIFIER", "", ""))
+                rows.append(OracleRow(*common, gene, "", "", frozenset({where}), "MODIFIER", "", ""))
                 continue
             for entry in info["BCSQ"].split(","):
                 p = [*entry.split("|"), "", "", "", "", "", "", ""]
                 terms = frozenset(p[0].lstrip("*").split("&"))
                 impact = min((impact_of(t) for t in terms), key=IMPACT_ORDER.index)
-                rows.append(OracleRow(*common, p[1], p[2], terms, impact, p[5], p[6]))
+                rows.append(OracleRow(*common, p[1], p[2], p[3], terms, impact, p[5], p[6]))
     return rows
 
 
@@ -194,10 +196,12 @@ def test_counts_table_chart_and_exports_equal_the_oracle(job, case):
     assert all((r.chrom, r.pos, r.id, r.ref, r.alt, r.filter) == (o.chrom, o.pos, o.id, o.ref, o.alt, o.filter)
                for r, o in zip(seen, want, strict=True))
 
-    lines = "".join(explorer.tsv(f)).splitlines()
-    assert len(lines) == len(want) + 1
-    assert [tuple(line.split("\t")[i] for i in (0, 1, 2, 7, 12)) for line in lines[1:]] == \
-        [(r.chrom, str(r.pos), r.id, r.gene, r.protein) for r in want]
+    lines = "".join(explorer.tsv(f, chunk=7000)).splitlines()
+    assert lines[0].split("\t") == ["chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "transcript",
+                                    "biotype", "consequence", "impact", "protein_change", "dna_change"]
+    assert lines[1:] == ["\t".join((r.chrom, str(r.pos), r.id, r.ref, r.alt, r.qual, r.filter, r.gene, r.transcript,
+                                    r.biotype, "&".join(t for t in TERMS if t in r.terms), r.impact, r.protein, r.dna))
+                         for r in want]
 
     chunks = [result.files["vcf"].read_bytes()[i: i + 65536] for i in range(0, result.files["vcf"].stat().st_size,
                                                                              65536)]

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", type=Path, required=True, help="bundle dir: genome.fa(.fai), genes.gff3")
     parser.add_argument("--out", type=Path, help="where results go")
     parser.add_argument("--no-plain", action="store_true", help="skip the uncompressed .annot.vcf")
+    parser.add_argument("--no-index", action="store_true", help="skip the variant index (.explore.npz)")
     parser.add_argument("--make-demo-reference", action="store_true",
                         help="write the synthetic demo reference into --reference and exit")
     args = parser.parse_args(argv)
@@ -28,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.input is None or args.out is None:
         parser.error("INPUT and --out are required")
     try:
-        result = annotate(args.input, args.input.name, args.reference, args.out, plain=not args.no_plain)
+        result = annotate(args.input, args.input.name, args.reference, args.out, plain=not args.no_plain,
+                          index=not args.no_index)
     except VcfError as e:
         print(f"gas-annotate: {args.input.name}: {e}", file=sys.stderr)
         return 2

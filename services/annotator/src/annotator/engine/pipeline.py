@@ -64,6 +64,7 @@ def annotate(
     *,
     job_id: str = "-",
     plain: bool = True,
+    index: bool = True,
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> Result:
@@ -93,7 +94,7 @@ def annotate(
         clean, counts, kept = work / "clean.vcf", work / "counts.json", work / "originals.vcf"
         staged = work / f"{stem}.annot.vcf.gz"
         staged_plain = work / f"{stem}.annot.vcf" if plain else None
-        staged_index = work / f"{stem}{INDEX_SUFFIX}"
+        staged_index = work / f"{stem}{INDEX_SUFFIX}" if index else None
         flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
             sink = _Sink(clean, copy, originals, lambda norm: Chain(
@@ -109,14 +110,16 @@ def annotate(
         # end once csq is done.
         sink.chain.finish()
         report_progress("summarising", report.records_out)
-        files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi", "explore": out / staged_index.name}
+        files = {"vcf": out / staged.name, "index": out / f"{staged.name}.tbi"}
         if staged_plain:
             files["plain_vcf"] = out / staged_plain.name
         counted = json.loads(counts.read_text())
         summary, merged = Summary.from_counts(counted), counted["merge"]
         staged.rename(files["vcf"])  # only finished results reach `out`
         Path(f"{staged}.tbi").rename(files["index"])
-        staged_index.rename(files["explore"])
+        if staged_index:
+            files["explore"] = out / staged_index.name
+            staged_index.rename(files["explore"])
         if staged_plain:
             staged_plain.rename(files["plain_vcf"])
     files["log"] = out / f"{stem}.vcf.count.log"

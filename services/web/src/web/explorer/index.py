@@ -36,6 +36,13 @@ class Texts:
         begin = int(self.end[i - 1]) + 1 if i else 0
         return bytes(self.text[begin: int(self.end[i])]).decode("utf-8", "replace")
 
+    def many(self, items: NDArray[np.integer], blob: bytes | None = None) -> list[str]:
+        """The values at `items`; `blob` (bytes(self.text)), when a caller reads many chunks, saves copies."""
+        data = blob if blob is not None else bytes(self.text)
+        ends = self.end[items]
+        begins = np.where(items > 0, self.end[np.maximum(items - 1, 0)] + 1, 0)
+        return [data[b:e].decode("utf-8", "replace") for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
+
     def matching(self, pattern: re.Pattern[bytes]) -> Ints:
         """The values in which `pattern` matches (sorted, distinct); the pattern must not match a newline."""
         found = np.fromiter((m.start() for m in pattern.finditer(memoryview(self.text.data))), dtype=np.int64)

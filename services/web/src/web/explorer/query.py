@@ -396,19 +396,41 @@ class Explorer:
 
     # -- exports --------------------------------------------------------------------------------------------
 
-    def tsv(self, f: Filter, sort: str = "position", chunk: int = 5000) -> Iterator[str]:
-        """The matching rows as TSV, a chunk of lines at a time."""
+    def tsv(self, f: Filter, sort: str = "position", chunk: int = 20_000) -> Iterator[str]:
+        """The matching rows as TSV, a chunk of lines at a time (columns by numpy, lines by one join each)."""
         yield "\t".join(TSV_COLUMNS) + "\n"
+        a, t, meta = self.index.arrays, self.index.texts, self.index.meta
         rows = self.selected(f, sort)
+        if not len(rows):
+            return
+        names = {"contigs": np.array(self.contigs, dtype=object),
+                 "filters": np.array(self.filters_seen, dtype=object),
+                 "genes": np.array([*self.genes, ""], dtype=object),  # code -1 is none
+                 "transcripts": np.array([*meta["transcripts"], ""], dtype=object),
+                 "biotypes": np.array([*meta["biotypes"], ""], dtype=object),
+                 "impacts": np.array(IMPACT_ORDER, dtype=object)}
+        blobs = {name: bytes(t[name].text) for name in ("variant_id", "variant_ref", "variant_alt", "row_protein",
+                                                         "row_dna")}
+        terms: dict[int, str] = {}
         for begin in range(0, len(rows), chunk):
-            lines = []
-            for r in rows[begin: begin + chunk].tolist():
-                row = self.row(int(r))
-                lines.append("\t".join(_cell(x) for x in (
-                    row.chrom, row.pos, row.id, row.ref, row.alt, "." if row.qual is None else f"{row.qual:g}",
-                    row.filter, row.gene, row.transcript, row.biotype, "&".join(row.consequence), row.impact,
-                    row.protein_change, row.dna_change)) + "\n")
-            yield "".join(lines)
+            r = rows[begin: begin + chunk]
+            v = self._row_variant[r]
+            record = a["variant_record"][v] - 1
+            masks = a["row_terms"][r]
+            distinct, which = np.unique(masks, return_inverse=True)
+            for mask in distinct.tolist():
+                if mask not in terms:
+                    terms[mask] = "&".join(term for term, bit in BIT.items() if mask & bit)
+            consequence = np.array([terms[m] for m in distinct.tolist()], dtype=object)[which]
+            quals = ["." if math.isnan(q) else f"{q:g}" for q in a["record_qual"][record].tolist()]
+            columns = (
+                names["contigs"][a["variant_chrom"][v]], a["variant_pos"][v].astype(str).tolist(),
+                t["variant_id"].many(v, blobs["variant_id"]), t["variant_ref"].many(v, blobs["variant_ref"]),
+                t["variant_alt"].many(v, blobs["variant_alt"]), quals, names["filters"][a["record_filter"][record]],
+                names["genes"][a["row_gene"][r]], names["transcripts"][a["row_transcript"][r]],
+                names["biotypes"][a["row_biotype"][r]], consequence, names["impacts"][a["row_impact"][r]],
+                t["row_protein"].many(r, blobs["row_protein"]), t["row_dna"].many(r, blobs["row_dna"]))
+            yield "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)])
 
     def records(self, f: Filter) -> NDArray[np.bool_]:
         """For each record number (index 0 unused), whether any of its rows matches."""
@@ -425,6 +447,3 @@ def _rank(cursor: str, sort: str) -> int:
         raise FilterError("That page link is out of date; start again from the first page.")
     return int(rank)
 
-
-def _cell(value: object) -> str:
-    return str(value).replace("\t", " ").replace("\n", " ")
