@@ -81,9 +81,8 @@ def job(tmp_path_factory):
     write_bundle(genome, root / "ref", reference_id="gas-test-explorer", assembly="GAStest", source="test")
     _write_input(genome, root / "input.vcf")
     result = annotate(root / "input.vcf", "input.vcf", root / "ref", root / "out", job_id="t")
-    VariantIndex.unpack(result.files["explore"], root / "index")
-    return Explorer(VariantIndex(root / "index")), _oracle(result.files["plain_vcf"], root / "ref" / "genes.gff3"), \
-        result
+    oracle = _oracle(result.files["plain_vcf"], root / "ref" / "genes.gff3")
+    return Explorer(VariantIndex(result.files["explore"])), oracle, result
 
 
 def _oracle(plain: Path, gff3: Path) -> list[OracleRow]:
@@ -300,8 +299,7 @@ def test_multi_allelic_and_moved_records_are_one_variant_per_alt(tmp_path):
     (tmp_path / "in.vcf").write_text("\n".join([*(line for line in lines if line.startswith("#")),
                                                 *("\t".join(f) for f in body)]) + "\n")
     result = annotate(tmp_path / "in.vcf", "in.vcf", tmp_path / "ref", tmp_path / "out")
-    VariantIndex.unpack(result.files["explore"], tmp_path / "index")
-    explorer = Explorer(VariantIndex(tmp_path / "index"))
+    explorer = Explorer(VariantIndex(result.files["explore"]))
     number = next(i for i, f in enumerate(body, 1) if f[4].count(",") == 1)
     rows = [r for r in explorer.page(Filter(region=Region(snv[0], int(snv[1]), int(snv[1]))), limit=500).rows
             if r.record == number]
@@ -321,3 +319,18 @@ def test_ids_match_whole_ids_only(job):
     assert found == {"rs1;COSV0", "rs31;COSV30"}
     assert {r.id for r in explorer.page(Filter(ids=("rs2",)), limit=500).rows} == set()  # rs2 has no ID: n % 3
     assert all(re.search(r"(^|;)rs4($|;)", r.id) for r in explorer.page(Filter(ids=("RS4",)), limit=500).rows)
+
+
+def test_an_index_gas_cannot_read_is_refused_with_a_reason(tmp_path, job):
+    from web.explorer.index import IndexError_
+
+    (tmp_path / "junk.npz").write_bytes(b"not a zip at all")
+    with pytest.raises(IndexError_, match="cannot be read"):
+        VariantIndex(tmp_path / "junk.npz")
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "old.npz", "w") as archive, archive.open("meta.npy", "w") as member:
+        np.lib.format.write_array(member, np.array(json.dumps({"version": 0})))
+    with pytest.raises(IndexError_, match="version 0"):
+        VariantIndex(tmp_path / "old.npz")

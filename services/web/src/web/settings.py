@@ -31,7 +31,7 @@ class WebSettings(ServiceSettings, RetentionSettings):
     jobs_per_page: int = Field(20, ge=1, le=100)
     explorer_cache: Path = Field(Path(tempfile.gettempdir()) / "gas-explorer",
                                  description="local folder for the variant indexes of jobs being explored")
-    explorer_cache_bytes: int = Field(2 * GB, ge=64 * MB, description="how much of that folder to keep")
+    explorer_cache_bytes: int = Field(512 * MB, ge=64 * MB, description="how much of that folder to keep")
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Self:

@@ -5,18 +5,20 @@ An uncompressed NumPy zip (`numpy.savez`), one member per array, in three tables
 
 - rows, one per (variant, transcript consequence); a variant bcftools csq left bare (intergenic, up- or
   downstream) has one row with its region class and the nearest gene:
-  `row_variant` (int32, index into variants), `row_gene`, `row_transcript`, `row_biotype` (int32 codes into
-  the meta lists, -1 for none), `row_terms` (int64 bit mask over contract.consequences.TERMS),
+  `row_variant` (int32, index into variants), `row_gene`, `row_transcript` (int32 codes into the meta
+  lists, -1 for none), `row_biotype` (int16 likewise), `row_terms` (uint32 bit mask over
+  contract.consequences.TERMS),
   `row_impact` (int8, index into IMPACT_ORDER), and texts `row_protein`, `row_dna`;
 - variants, one per annotated ALT (bcftools csq's record, after normalisation): `variant_record` (int32,
-  1-based number of the user's record), `variant_chrom` (int32 code), `variant_pos` (int64, as annotated),
+  1-based number of the user's record), `variant_chrom` (int32 code), `variant_pos` (int32, as annotated),
   texts `variant_id`, `variant_ref`, `variant_alt`;
 - records, one per user record: `record_qual` (float32, NaN for '.'), `record_filter` (int32 code), text
   `record_samples` (FORMAT and the sample columns, cut at SAMPLE_BYTES).
 
 A text column is two members: `<name>_text` (uint8: every value followed by a newline) and `<name>_end`
-(int64: where each value's newline is). `meta` (a JSON string as a 0-d array) holds the version, the
-counts and the code lists: contigs, genes, transcripts, biotypes, filters, samples.
+(where each value's newline is: uint32, or int64 past 4 GiB of text). `meta` (a JSON string as a 0-d
+array) holds the version, the counts and the code lists: contigs, genes, transcripts, biotypes, filters,
+samples.
 """
 
 from __future__ import annotations

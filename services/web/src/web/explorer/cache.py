@@ -1,14 +1,11 @@
-"""Variant indexes on the web worker's local disk: fetched from S3 at a job's first query, unpacked to
-memory-mappable files, and the least recently used ones removed past a size budget. The index of a job
+"""Variant indexes on the web worker's local disk: fetched from S3 at a job's first query, their columns
+memory-mapped where they lie, and the least recently used ones removed past a size budget. The index of a job
 never changes (a job is annotated once), so a copy is good for as long as the job exists."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -17,7 +14,7 @@ from pathlib import Path
 from gas_shared.store.records import Job
 
 from ..objects import Objects
-from .index import VariantIndex
+from .index import IndexError_, VariantIndex
 from .query import Explorer
 
 log = logging.getLogger(__name__)
@@ -40,11 +37,15 @@ class ExplorerCache:
             if found:
                 self._open.move_to_end(job.job_id)
                 return found
-        folder = self._root / job.job_id
-        if not (folder / "meta.npy").exists():
-            self._fetch(key, folder)
-        os.utime(folder)  # most recently used
-        explorer = Explorer(VariantIndex(folder))
+        archive = self._root / f"{job.job_id}.npz"
+        if not archive.exists():
+            self._fetch(key, archive)
+        os.utime(archive)  # most recently used
+        try:
+            explorer = Explorer(VariantIndex(archive))
+        except IndexError_ as e:  # written by another version of GAS: the job shows no explorer, not an error
+            log.warning("job %s: %s", job.job_id, e)
+            return None
         with self._lock:
             self._open[job.job_id] = explorer
             while len(self._open) > OPEN:
@@ -55,28 +56,26 @@ class ExplorerCache:
         """A deleted job's copy goes with it."""
         with self._lock:
             self._open.pop(job_id, None)
-        shutil.rmtree(self._root / job_id, ignore_errors=True)
+        (self._root / f"{job_id}.npz").unlink(missing_ok=True)
 
-    def _fetch(self, key: str, folder: Path) -> None:
+    def _fetch(self, key: str, archive: Path) -> None:
         self._root.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
-        with tempfile.TemporaryDirectory(dir=self._root, prefix=".fetch-") as scratch:
-            archive = Path(scratch) / "index.npz"
-            self._results.download(key, archive)
-            unpacked = Path(scratch) / "unpacked"
-            VariantIndex.unpack(archive, unpacked)
-            archive.unlink()
-            with contextlib.suppress(FileExistsError, OSError):  # another worker got there first: use theirs
-                unpacked.rename(folder)
+        partial = self._root / f".{archive.name}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            self._results.download(key, partial)
+            partial.replace(archive)  # whole or not at all; another worker's identical copy is as good
+        finally:
+            partial.unlink(missing_ok=True)
         log.info("variant index %s fetched in %.2f s", key, time.monotonic() - began)
-        self._trim(keep=folder)
+        self._trim(keep=archive)
 
     def _trim(self, keep: Path) -> None:
-        folders = [p for p in self._root.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep]
-        sizes = {p: sum(f.stat().st_size for f in p.iterdir()) for p in folders}
-        total = sum(sizes.values()) + sum(f.stat().st_size for f in keep.iterdir())
-        for folder in sorted(folders, key=lambda p: p.stat().st_mtime):
+        """Removes the least recently used copies past the budget (an open map of one stays valid)."""
+        kept = [p for p in self._root.glob("*.npz") if p != keep]
+        total = sum(p.stat().st_size for p in kept) + keep.stat().st_size
+        for archive in sorted(kept, key=lambda p: p.stat().st_mtime):
             if total <= self._budget:
                 break
-            shutil.rmtree(folder, ignore_errors=True)
-            total -= sizes[folder]
+            total -= archive.stat().st_size
+            archive.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from gas_shared.contract.consequences import IMPACT_ORDER, TERMS
 from gas_shared.contract.variant_index import SAMPLE_BYTES
 
-from .index import VariantIndex
+from .index import VariantIndex, sorted_distinct
 
 SORTS = ("position", "impact", "gene")
 MAX_LIMIT, DEFAULT_LIMIT = 500, 50
@@ -244,12 +244,10 @@ class Explorer:
         return found
 
     def _ids(self, ids: tuple[str, ...]) -> NDArray[np.bool_]:
+        """Variants whose ID column holds any of `ids` as a whole ID (the column may list several, split by ';')."""
         texts = self.index.texts["variant_id"]
-        alternatives = b"|".join(re.escape(i.encode()) for i in ids)
-        # An ID column may hold several IDs split by ';': match whole IDs only.
-        pattern = re.compile(rb"(?:(?<=\n)|(?<=;)|^)(?:" + alternatives + rb")(?=[;\n])", re.IGNORECASE)
         out = np.zeros(len(texts), dtype=bool)
-        out[texts.matching(pattern)] = True
+        out[texts.whole(ids)] = True
         return out
 
     def _text(self, word: str) -> NDArray[np.bool_]:
@@ -377,7 +375,7 @@ class Explorer:
         by_term = {t: int(np.count_nonzero(terms & bit)) for t, bit in BIT.items()}
         by_impact = dict(zip(IMPACT_ORDER, np.bincount(impact, minlength=len(IMPACT_ORDER)).tolist(), strict=True))
         gene = a["row_gene"][rows].astype(np.int64)
-        pairs = np.unique(v.astype(np.int64) * (len(self.genes) + 1) + gene + 1)
+        pairs = sorted_distinct(v.astype(np.int64) * (len(self.genes) + 1) + gene + 1)
         per_gene = np.bincount(pairs % (len(self.genes) + 1), minlength=len(self.genes) + 1)[1:]
         worst = np.full(len(self.genes), len(IMPACT_ORDER), dtype=np.int64)
         row_impact = a["row_impact"][rows]

@@ -25,6 +25,7 @@ from ..check.columns import NEWLINE, Ints, _within, distinct
 from .summary import Flanks, Parsed
 
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
+assert len(TERMS) <= 32, "row_terms is a uint32 mask"
 IMPACT_RANK = {impact: i for i, impact in enumerate(IMPACT_ORDER)}
 RECORD_TAG = b"GASREC="
 
@@ -108,7 +109,7 @@ class VariantIndex:
         for name, first, end in block.contigs:
             chrom[first:end] = self.contigs.code(name)
         spool.add("variant_chrom", chrom, "i4")
-        spool.add("variant_pos", block.positions, "i8")
+        spool.add("variant_pos", block.positions, "i4")  # VCF's POS is at most 2^31 - 1
         spool.add_texts("variant_id", a, t[:, 1] + 1, t[:, 2] - t[:, 1] - 1)
         spool.add_texts("variant_ref", a, t[:, 2] + 1, t[:, 3] - t[:, 2] - 1)
         spool.add_texts("variant_alt", a, t[:, 3] + 1, t[:, 4] - t[:, 3] - 1)
@@ -138,8 +139,8 @@ class VariantIndex:
         spool.add("row_variant", merged(variant, bare_variant, "i4") + base, "i4")
         spool.add("row_gene", merged(genes, bare_gene, "i4"), "i4")
         spool.add("row_transcript", merged(transcripts, -1, "i4"), "i4")
-        spool.add("row_biotype", merged(biotypes, -1, "i4"), "i4")
-        spool.add("row_terms", merged(masks, bare_mask, "i8"), "i8")
+        spool.add("row_biotype", merged(biotypes, -1, "i4"), "i2")
+        spool.add("row_terms", merged(masks, bare_mask, "i8"), "u4")
         spool.add("row_impact", merged(impacts, IMPACT_RANK["MODIFIER"], "i1"), "i1")
         for name, (s, f) in (("row_protein", protein), ("row_dna", dna)):
             spool.add_texts(name, a, merged(s, 0, "i8"), merged(f - s, 0, "i8"))
@@ -229,21 +230,37 @@ class RecordIndex:
 
 
 def pack(folder: Path, out: Path, meta: dict[str, Any]) -> None:
-    """Writes every spooled column in `folder` to `out` (an uncompressed .npz), with `meta`."""
+    """Writes every spooled column in `folder` to `out` (an uncompressed .npz), with `meta`. A text column's
+    offsets are spooled as int64 and stored as uint32 when they fit (they nearly always do): a third less to
+    store, fetch and map."""
     dtypes: dict[str, str] = {}
     for part in folder.glob("*.dtypes.json"):
         dtypes.update(json.loads(part.read_text()))
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, dtype in sorted(dtypes.items()):
             raw = folder / f"{name}.raw"
-            size = np.dtype(dtype).itemsize
+            count = raw.stat().st_size // np.dtype(dtype).itemsize
+            stored = dtype
+            if name.endswith("_end") and count and _last(raw, dtype) < 2**32:
+                stored = "u4"
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member, raw.open("rb") as values:
                 np.lib.format.write_array_header_1_0(member, {
-                    "descr": np.dtype(dtype).str, "fortran_order": False, "shape": (raw.stat().st_size // size,)})
-                shutil.copyfileobj(values, member, 1 << 20)
+                    "descr": np.dtype(stored).str, "fortran_order": False, "shape": (count,)})
+                if stored == dtype:
+                    shutil.copyfileobj(values, member, 1 << 20)
+                else:
+                    while chunk := values.read(1 << 23):
+                        member.write(np.frombuffer(chunk, dtype=dtype).astype(stored).tobytes())
         with archive.open("meta.npy", "w") as member:
             np.lib.format.write_array(member, np.array(json.dumps({"version": VERSION, **meta})))
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _last(raw: Path, dtype: str) -> int:
+    size = np.dtype(dtype).itemsize
+    with raw.open("rb") as values:
+        values.seek(-size, 2)
+        return int(np.frombuffer(values.read(size), dtype=dtype)[0])
 
 
 def _numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints:
