@@ -43,12 +43,12 @@ class Texts:
         begin = int(self.end[i - 1]) + 1 if i else 0
         return bytes(self.text[begin: int(self.end[i])]).decode("utf-8", "replace")
 
-    def many(self, items: NDArray[np.integer], blob: bytes | None = None) -> list[str]:
-        """The values at `items`; `blob` (bytes(self.text)), when a caller reads many chunks, saves copies."""
-        data = blob if blob is not None else bytes(self.text)
+    def many(self, items: NDArray[np.integer]) -> list[str]:
+        """The values at `items` (slices of the mapped text: nothing else is copied)."""
+        view = memoryview(self.text.data) if len(self.text) else memoryview(b"")
         ends = self.end[items]
         begins = np.where(items > 0, self.end[np.maximum(items - 1, 0)] + 1, 0)
-        return [data[b:e].decode("utf-8", "replace") for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
+        return [str(view[b:e], "utf-8", "replace") for b, e in zip(begins.tolist(), ends.tolist(), strict=True)]
 
     def whole(self, values: tuple[str, ...], split: bytes = b";") -> Ints:
         """The values that are, or hold as one of their `split`-separated parts, any of `values` (any case)."""

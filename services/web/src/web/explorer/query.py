@@ -407,8 +407,6 @@ class Explorer:
                  "transcripts": np.array([*meta["transcripts"], ""], dtype=object),
                  "biotypes": np.array([*meta["biotypes"], ""], dtype=object),
                  "impacts": np.array(IMPACT_ORDER, dtype=object)}
-        blobs = {name: bytes(t[name].text) for name in ("variant_id", "variant_ref", "variant_alt", "row_protein",
-                                                         "row_dna")}
         terms: dict[int, str] = {}
         for begin in range(0, len(rows), chunk):
             r = rows[begin: begin + chunk]
@@ -423,11 +421,11 @@ class Explorer:
             quals = ["." if math.isnan(q) else f"{q:g}" for q in a["record_qual"][record].tolist()]
             columns = (
                 names["contigs"][a["variant_chrom"][v]], a["variant_pos"][v].astype(str).tolist(),
-                t["variant_id"].many(v, blobs["variant_id"]), t["variant_ref"].many(v, blobs["variant_ref"]),
-                t["variant_alt"].many(v, blobs["variant_alt"]), quals, names["filters"][a["record_filter"][record]],
+                t["variant_id"].many(v), t["variant_ref"].many(v), t["variant_alt"].many(v), quals,
+                names["filters"][a["record_filter"][record]],
                 names["genes"][a["row_gene"][r]], names["transcripts"][a["row_transcript"][r]],
                 names["biotypes"][a["row_biotype"][r]], consequence, names["impacts"][a["row_impact"][r]],
-                t["row_protein"].many(r, blobs["row_protein"]), t["row_dna"].many(r, blobs["row_dna"]))
+                t["row_protein"].many(r), t["row_dna"].many(r))
             yield "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)])
 
     def records(self, f: Filter) -> NDArray[np.bool_]:

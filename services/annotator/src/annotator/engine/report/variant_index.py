@@ -118,8 +118,7 @@ class VariantIndex:
         e = block.entries
         masks, impacts = self._terms(block)
         genes = self.genes.of(*block.genes)
-        transcripts = self._codes(self.transcripts, a, e.field(block.pipes, 2))
-        biotypes = self._codes(self.biotypes, a, e.field(block.pipes, 3))
+        transcripts, biotypes = self._features(a, e.field(block.pipes, 2)[0], e.field(block.pipes, 3)[1])
         protein, dna = e.field(block.pipes, 5), e.field(block.pipes, 6)
         variant = block.annotated[e.record]
         bare = np.ones(n, dtype=bool)
@@ -162,10 +161,17 @@ class VariantIndex:
         out_masks[block.real], out_ranks[block.real] = masks[local], ranks[local]
         return out_masks, out_ranks
 
-    @staticmethod
-    def _codes(codes: Codes, a: NDArray[np.uint8], span: tuple[Ints, Ints]) -> NDArray[np.int32]:
-        names, local = distinct(a, span[0], span[1] - span[0])
-        return codes.of(names, local)
+    def _features(self, a: NDArray[np.uint8], start: Ints, end: Ints) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """Each entry's transcript and biotype codes, from one pass over the 'transcript|biotype' bytes (a
+        transcript has one biotype, so there are no more distinct pairs than transcripts)."""
+        names, local = distinct(a, start, end - start)
+        transcripts = np.full(len(names) or 1, -1, dtype=np.int32)
+        biotypes = np.full(len(names) or 1, -1, dtype=np.int32)
+        for i, name in enumerate(names):
+            transcript, _, biotype = name.partition("|")
+            transcripts[i] = self.transcripts.code(transcript) if transcript else -1
+            biotypes[i] = self.biotypes.code(biotype) if biotype else -1
+        return (transcripts[local], biotypes[local]) if len(local) else (transcripts[:0], biotypes[:0])
 
     def _bare(self, block: Parsed, bare: NDArray[np.bool_]) -> tuple[Ints, NDArray[np.int32]]:
         """The region class (as a mask) and nearest gene of each record csq left bare."""
