@@ -92,6 +92,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, in turn; the table has medians")
     parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--compare-index", action="store_true",
+                        help="also run each job without the variant index (GAS_VARIANT_INDEX=false): its share")
     args = parser.parse_args()
     if args.raw:
         raw_csq(Path(args.raw[0]), Path(args.raw[1]), Path(args.raw[2]))
@@ -137,31 +139,39 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                 for attempt in range(args.repeat):
                     raw_wall, raw_peak, _ = measured([sys.executable, str(HERE), "--raw", str(reference), str(vcf),
                                                       str(work / f"raw-{count}.vcf.gz")])
-                    user, job = uuid.uuid4(), uuid.uuid4()
-                    key = f"{user}/{job}/input/input.vcf"
-                    s3.upload_file(str(vcf), names.bucket("inputs"), key)
-                    request = JobRequested(job_id=job, user_id=user, reference_id="gas-bench-1", input_key=key,
-                                           input_filename=vcf.name, submitted_at=datetime.now(UTC))
-                    jobs.create(request)
-                    _, job_peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
-                                                 str(work / "cache")], env={**os.environ, **env})
-                    seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
-                    status = jobs.get(str(job))
-                    assert status and status.status == "COMPLETED", status
+                    timings = {}
+                    for index in ([True, False] if args.compare_index else [True]):
+                        user, job = uuid.uuid4(), uuid.uuid4()
+                        key = f"{user}/{job}/input/input.vcf"
+                        s3.upload_file(str(vcf), names.bucket("inputs"), key)
+                        request = JobRequested(job_id=job, user_id=user, reference_id="gas-bench-1", input_key=key,
+                                               input_filename=vcf.name, submitted_at=datetime.now(UTC))
+                        jobs.create(request)
+                        _, peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
+                                                 str(work / "cache")],
+                                                env={**os.environ, **env, "GAS_VARIANT_INDEX": str(index).lower()})
+                        timings[index] = (json.loads(out.strip().splitlines()[-1])["seconds"], peak)
+                        status = jobs.get(str(job))
+                        assert status and status.status == "COMPLETED", status
+                    seconds, job_peak = timings[True]
+                    share = f", without the index {timings[False][0]:.2f} s" if False in timings else ""
                     print(f"{count:>10,} run {attempt + 1}: raw {raw_wall:.2f} s, job {seconds:.2f} s, "
-                          f"ratio {seconds / raw_wall:.2f}", flush=True)
-                    runs.append((raw_wall, seconds, raw_peak, job_peak))
+                          f"ratio {seconds / raw_wall:.2f}{share}", flush=True)
+                    runs.append((raw_wall, seconds, raw_peak, job_peak, timings.get(False, (seconds, 0))[0]))
                 raw_walls, job_walls = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
                 ratios = sorted(r[1] / r[0] for r in runs)
                 rows.append((count, median(raw_walls), median(job_walls), median(ratios),
-                             max(r[2] for r in runs), max(r[3] for r in runs)))
+                             max(r[2] for r in runs), max(r[3] for r in runs),
+                             median(sorted((r[1] - r[4]) / r[1] for r in runs))))
         finally:
             emulator.stop()
     print(f"\nmachine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
     print(f"medians of {args.repeat} runs; peaks are the highest seen")
-    print(f"{'variants':>10} {'raw csq s':>10} {'full job s':>11} {'ratio':>6} {'raw peak MB':>12} {'job peak MB':>12}")
-    for count, raw_wall, job_wall, ratio, raw_peak, job_peak in rows:
-        print(f"{count:>10,} {raw_wall:>10.2f} {job_wall:>11.2f} {ratio:>6.2f} {raw_peak:>12.0f} {job_peak:>12.0f}")
+    print(f"{'variants':>10} {'raw csq s':>10} {'full job s':>11} {'ratio':>6} {'raw peak MB':>12} {'job peak MB':>12}"
+          + (f" {'index share':>12}" if args.compare_index else ""))
+    for count, raw_wall, job_wall, ratio, raw_peak, job_peak, share in rows:
+        print(f"{count:>10,} {raw_wall:>10.2f} {job_wall:>11.2f} {ratio:>6.2f} {raw_peak:>12.0f} {job_peak:>12.0f}"
+              + (f" {100 * share:>11.0f}%" if args.compare_index else ""))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,16 @@ def test_readiness_reports_each_failing_dependency():
     ready, checks = Readiness({"queue": lambda: None, "table": broken}).report()
     assert not ready
     assert checks["queue"] == "ok"
-    assert checks["table"].startswith("failing: ConnectionError: refused")
+    assert checks["table"] == "failing: ConnectionError"
+
+
+def test_readiness_answers_name_no_endpoint_account_or_role(caplog):
+    def denied():
+        raise PermissionError("AccessDenied: arn:aws:iam::123456789012:role/gas-web at https://dynamodb.internal")
+
+    ready, checks = Readiness({"table": denied}).report()
+    assert not ready and checks == {"table": "failing: PermissionError"}
+    assert "arn:aws:iam::123456789012:role/gas-web" in caplog.text  # the operators still see it, in the log
 
 
 def test_readiness_caches_results_for_its_ttl():

@@ -134,13 +134,55 @@ def test_the_dev_sign_in_is_refused_when_not_switched_on(aws, names, provisioned
     assert client.post("/api/v1/dev/tokens", json={"name": "x", "email": "x@example.org"}).status_code == 404
 
 
-def test_only_local_paths_are_followed_after_sign_in(app):
+# Open-redirect payloads: the forms of OWASP's Unvalidated Redirects cheat sheet and its filter-evasion
+# lists, and control characters that browsers and werkzeug drop (each arrives URL-decoded once, as a query
+# argument does).
+OPEN_REDIRECTS = [
+    "https://evil.example/steal", "http://evil.example", "//evil.example", "///evil.example", "////evil.example",
+    "/\\evil.example", "\\\\evil.example", "/\\/evil.example", "\\/\\/evil.example", "/\t/evil.example",
+    "/\n/evil.example", "/\r\n/evil.example", "/ /evil.example", "/\x00/evil.example", "/\x0b/evil.example",
+    "/\x7f/evil.example", "\t//evil.example", " //evil.example", "https:evil.example", "http:/evil.example",
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>", "evil.example",
+    "@evil.example", "//evil.example/%2f..", "//evil%E3%80%82example", "/\u3000/evil.example",
+    "/\u2028/evil.example", "/" + "a" * 2100,
+]
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_no_form_of_next_leaves_the_site_after_sign_in(app, target):
     client = app.test_client()
-    client.get("/signin?next=https://evil.example/steal")
+    assert client.get("/signin", query_string={"next": target}).status_code == 200
     browser = Browser(client)
     answer = client.post("/signin/dev", data={"name": "A", "email": "a@example.org",
                                               "csrf_token": browser.csrf("/signin")})
-    assert answer.headers["Location"] == "/jobs"
+    assert answer.status_code == 302 and answer.headers["Location"] == "/jobs"
+
+
+@pytest.mark.parametrize("target", ["/jobs/123?x=1", "/profile", "/%2F%2Fevil.example", "/a/%09/b"])
+def test_a_local_path_is_followed_after_sign_in(app, target):
+    client = app.test_client()
+    client.get("/signin", query_string={"next": target})
+    browser = Browser(client)
+    answer = client.post("/signin/dev", data={"name": "A", "email": "a@example.org",
+                                              "csrf_token": browser.csrf("/signin")})
+    assert answer.headers["Location"] == target
+    assert urlsplit(answer.headers["Location"]).netloc == ""  # percent-escapes stay a path, never a host
+
+
+def test_a_sign_in_code_used_twice_is_refused_with_a_message(app, globus_server):
+    client = app.test_client()
+    start = client.get("/signin/globus")
+    consent = requests.post(start.headers["Location"].split("?")[0], data={
+        **{k: v[0] for k, v in parse_qs(urlsplit(start.headers["Location"]).query).items()},
+        "username": "hopper@example.org", "name": "Grace"}, allow_redirects=False, timeout=10)
+    callback = urlsplit(consent.headers["Location"])
+    first = client.get(f"{callback.path}?{callback.query}")
+    assert first.status_code == 302 and first.headers["Location"] == "/jobs"
+    with client.session_transaction() as state:  # the same code again, with a state that matches
+        state["oauth_state"] = parse_qs(callback.query)["state"][0]
+    again = client.get(f"{callback.path}?{callback.query}")
+    assert again.status_code == 302 and again.headers["Location"] == "/signin"
+    assert "could not be completed" in client.get("/signin").get_data(as_text=True)
 
 
 # -- CSRF, escaping, headers, errors -----------------------------------------------------------------
@@ -468,3 +510,18 @@ def test_an_archived_job_keeps_its_summary_chart_and_explorer(alice, aws, names,
     assert alice.client.get(f"/jobs/{job_id}/variants.tsv").status_code == 200
     assert alice.client.get(f"/jobs/{job_id}/variants.vcf").status_code == 409
     assert alice.client.get(f"/jobs/{job_id}/files/vcf").status_code == 302  # told it is cold, not sent
+
+
+def test_malformed_bodies_and_tickets_are_400s_not_500s(alice):
+    deep = "[" * 100_000 + "]" * 100_000
+    for path in ("/api/v1/uploads", "/api/v1/jobs"):
+        answer = alice.client.post(path, data=deep, content_type="application/json",
+                                   headers={"Authorization": "Bearer x"})
+        assert answer.status_code in (400, 401), path
+    answer = alice.client.post("/uploads", data="[" * 100_000, content_type="application/json",
+                               headers={"X-CSRFToken": alice.csrf("/annotate")})
+    assert answer.status_code == 400
+    token = alice.client.post("/api/v1/dev/tokens", json={"name": "A", "email": "alice@example.org"}).get_json()
+    surrogate = alice.client.post("/api/v1/jobs", data='{"ticket": "a.\\ud800.b"}', content_type="application/json",
+                                  headers={"Authorization": f"Bearer {token['token']}"})
+    assert surrogate.status_code == 400 and surrogate.get_json() == {"error": "that upload ticket is not valid"}

@@ -24,6 +24,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gas_shared.contract.topology import SERVICES
+from gas_shared.runtime.settings import PREFIX_PATTERN, SettingsError, load
 
 from .polling import wait_until
 
@@ -42,7 +43,7 @@ class StackSettings(BaseSettings):
 
     port_base: int = Field(8080, ge=1024, le=65000, description="web; workers on +1..+4")
     emulator_port: int | None = Field(None, description="moto server; default port_base + 10")
-    prefix: str = "gas"
+    prefix: str = Field("gas", pattern=PREFIX_PATTERN, description="names every bucket, table, topic, queue")
     run_dir: Path = Path(".run")
     start_timeout: float = 120
 
@@ -253,7 +254,11 @@ class Stack:
 
 def run() -> int:
     """`make run`: start, print the URLs, and stop everything on Ctrl-C or SIGTERM."""
-    settings = StackSettings()
+    try:
+        settings = load(StackSettings)
+    except SettingsError as e:  # the one-line message every service prints, not a traceback
+        print(f"GAS did not start: {e}", file=sys.stderr)
+        return 2
     stack = Stack(settings)
     stopping = started = False
 

@@ -132,7 +132,8 @@ class JobRunner:
             plan = self._users.plan(str(request.user_id))  # read where the effect happens, just before it
             limit = self._settings.premium_text_limit if plan == PREMIUM else self._settings.free_text_limit
             result = annotate(source, request.input_filename, reference, scratch / "out", job_id=job_id,
-                              plain=self._settings.plain_vcf, progress=progress,
+                              plain=self._settings.plain_vcf,
+                              index=self._settings.variant_index, progress=progress,
                               limits=Limits(max_bytes=limit, plan=plan.title()))
         except UnknownReference:
             self._store.fail(job_id, f"the reference {request.reference_id!r} is not installed", None)

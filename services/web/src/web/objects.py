@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from gas_shared.runtime.aws import Aws, error_code, is_not_found, unless_missing
@@ -78,7 +79,9 @@ class Objects:
         return str(body.decode("utf-8", "replace"))
 
     def download(self, key: str, path: Path) -> None:
-        self._s3.download_file(self.bucket, key, str(path))
+        """To a local file, in one stream: s3transfer's threads would each hold a part in memory, and the
+        web worker's memory matters more than a second of its time."""
+        self._s3.download_file(self.bucket, key, str(path), Config=TransferConfig(use_threads=False))
 
     def chunks(self, key: str, size: int = 1 << 20) -> Iterator[bytes]:
         """An object's bytes, streamed."""

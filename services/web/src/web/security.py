@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 
 from .wiring import Gas
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """JSON bodies as Flask reads them, but a body nested past Python's recursion limit is bad JSON (a 400
+    for the caller, as any malformed body is), not a RecursionError and a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
 
 
 def content_security_policy(s3_origin: str) -> str:
@@ -22,6 +36,7 @@ def content_security_policy(s3_origin: str) -> str:
 
 
 def install(app: Flask, gas: Gas, *, secure_cookies: bool) -> None:
+    app.json = BoundedJSON(app)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_NAME="__Host-gas" if secure_cookies else "gas",

@@ -107,7 +107,7 @@ class Submissions:
             data: dict[str, str] = self._tickets.loads(ticket, max_age=self._settings.link_seconds * 4)
         except SignatureExpired:
             raise SubmissionError(400, "the upload took too long; please upload the file again") from None
-        except BadSignature:
+        except (BadSignature, UnicodeError):  # forged, cut, or not even text (a lone surrogate)
             raise SubmissionError(400, "that upload ticket is not valid") from None
         if data.get("u") != user.user_id:
             raise SubmissionError(403, "that upload belongs to someone else")

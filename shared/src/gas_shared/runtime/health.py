@@ -38,7 +38,11 @@ class Readiness:
                     check()
                     results[name] = "ok"
                 except Exception as e:
-                    results[name] = f"failing: {type(e).__name__}: {e}"[:300]
+                    # What failed and why goes to the log, for operators; the answer, which anyone who can
+                    # reach the port may read, names only the kind of error (an AWS message names
+                    # endpoints, accounts and roles).
+                    log.warning("readiness check %s failing: %s: %s", name, type(e).__name__, str(e)[:500])
+                    results[name] = f"failing: {type(e).__name__}"
                     failed = True
             ready = all(v == "ok" for v in results.values())
             self._cached = (time.monotonic(), ready, results)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from urllib.parse import urlsplit
 
+import globus_sdk
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
@@ -14,13 +17,25 @@ from ..globus import Identity
 from ..wiring import gas
 
 blueprint = Blueprint("signin", __name__)
+log = logging.getLogger(__name__)
+
+MAX_NEXT = 2000
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (an open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("jobs.index")
+    """Only a path on this site, never another host (an open redirect). Browsers and werkzeug drop tabs and
+    new lines and read a backslash as a slash, so `/%09/evil.example` (a tab) would become `//evil.example`: any
+    control character, space or backslash refuses the target, and what is left must parse as a bare path
+    that begins with one slash."""
+    fallback = url_for("jobs.index")
+    if not target or len(target) > MAX_NEXT or "\\" in target:
+        return fallback
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or c.isspace() for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 def _callback_url() -> str:
@@ -59,7 +74,13 @@ def callback() -> Response:
         flash("Sign-in was cancelled at Globus.", "warning")
         return redirect(url_for("signin.page"))
     target = session.get("next")
-    identity, tokens = login.exchange(request.args["code"], _callback_url())
+    try:
+        identity, tokens = login.exchange(request.args["code"], _callback_url())
+    except globus_sdk.GlobusAPIError as e:  # a code used twice, expired, or for another client
+        log.info("Globus refused the sign-in code: %s", e.http_status)
+        flash("That sign-in could not be completed (the link was used already or has expired). "
+              "Please sign in again.", "warning")
+        return redirect(url_for("signin.page"))
     user = sign_in(identity, tokens)
     flash(f"Welcome, {user.display_name}.", "success")
     return redirect(safe_next(target))
