@@ -525,3 +525,33 @@ def test_malformed_bodies_and_tickets_are_400s_not_500s(alice):
     surrogate = alice.client.post("/api/v1/jobs", data='{"ticket": "a.\\ud800.b"}', content_type="application/json",
                                   headers={"Authorization": f"Bearer {token['token']}"})
     assert surrogate.status_code == 400 and surrogate.get_json() == {"error": "that upload ticket is not valid"}
+
+
+def test_a_revoked_globus_token_makes_no_change_at_once(app, globus_server):
+    authorize = f"{globus_server.url}v2/oauth2/authorize"
+    consent = requests.post(authorize, data={
+        "client_id": CLIENT_ID, "redirect_uri": "http://127.0.0.1/cb", "scope": "openid", "state": "s",
+        "response_type": "code", "username": "lovelace@example.org", "name": "Ada"},
+        allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
+    tokens = requests.post(f"{globus_server.url}v2/oauth2/token", auth=(CLIENT_ID, CLIENT_SECRET), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"}, timeout=10).json()
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200  # and now cached for reads
+    requests.post(f"{globus_server.url}v2/oauth2/token/revoke", auth=(CLIENT_ID, CLIENT_SECRET),
+                  data={"token": tokens["access_token"]}, timeout=10)
+    assert client.put("/api/v1/plan", json={"plan": "premium"}, headers=bearer).status_code == 401
+    assert client.post("/api/v1/uploads", json={"filename": "a.vcf", "reference_id": DEMO_ID},
+                       headers=bearer).status_code == 401
+
+
+def test_names_are_one_line_whatever_is_typed(alice, ddb, names):
+    answer = alice.post("/profile", {"name": "Eve\r\nBcc: all@example.org", "email": "eve@example.org",
+                                     "institution": "Lab\n\tX"}, page="/profile")
+    assert answer.status_code == 302
+    record = user_record(ddb, names, alice.user_id)
+    assert record.name == "Eve Bcc: all@example.org" and record.institution == "Lab X"
+    browser = Browser(alice.client.application.test_client())
+    user_id = browser.sign_in("Mallet\r\nX-Header: 1", "mallet@example.org")
+    assert user_record(ddb, names, user_id).name == "Mallet X-Header: 1"

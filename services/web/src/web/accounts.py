@@ -19,6 +19,7 @@ from gas_shared.contract.messages import UserPlanChanged
 from gas_shared.contract.plans import Plan
 from gas_shared.store.records import User
 
+from .forms import one_line
 from .globus import Identity
 from .wiring import gas
 
@@ -36,8 +37,9 @@ def dev_user_id(email: str) -> str:
 
 def sign_in(identity: Identity, tokens: dict[str, str] | None = None) -> User:
     users = gas().stores.users
-    user = users.ensure(identity.user_id, {"name": identity.name, "email": identity.email,
-                                           "institution": identity.institution})
+    # Globus's claims are data too: a name with a line break is one line here, as a typed one is.
+    user = users.ensure(identity.user_id, {"name": one_line(identity.name) or "", "email": identity.email.strip(),
+                                           "institution": one_line(identity.institution) or ""})
     session_id = secrets.token_urlsafe(24)
     users.open_session(identity.user_id, session_id, gas().settings.session_hours * 3600, tokens)
     session.clear()  # a fresh session at each sign-in: nothing set before it carries over
@@ -92,7 +94,8 @@ def bearer_user() -> User | None:
         if gas().settings.dev_login:
             identity = read_dev_token(token)
     elif login is not None:
-        identity = login.introspect(token)
+        # A change is checked with Globus each time: a token revoked a moment ago must not change a plan.
+        identity = login.introspect(token, fresh=request.method not in ("GET", "HEAD", "OPTIONS"))
     if identity is None:
         return None
     return gas().stores.users.ensure(identity.user_id, {"name": identity.name, "email": identity.email})

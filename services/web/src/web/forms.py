@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str | None) -> str | None:
+    """A name as stored and mailed: control characters (CR, LF, tabs...) become one space, ends trimmed."""
+    return None if text is None else CONTROLS.sub(" ", text).strip()
+
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[one_line])
     email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    institution = StringField("Institution", validators=[Optional(), Length(max=200)])
+    institution = StringField("Institution", validators=[Optional(), Length(max=200)], filters=[one_line])
 
 
 class DevSignInForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[one_line])
     email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
 
 

@@ -16,7 +16,8 @@ import globus_sdk
 
 log = logging.getLogger(__name__)
 SCOPES = ["openid", "profile", "email"]
-INTROSPECTION_CACHE_SECONDS = 60  # a revoked token may be honoured this long; it spares a call per request
+# A revoked token may be honoured this long for reads; it spares a call per request. Changes never use it.
+INTROSPECTION_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,13 @@ class GlobusLogin:
             except globus_sdk.GlobusError as e:  # sign-out still ends the session here
                 log.warning("could not revoke a token: %s", e)
 
-    def introspect(self, token: str) -> Identity | None:
-        """The identity behind an active access token, or None; answers are cached for a minute."""
+    def introspect(self, token: str, *, fresh: bool = False) -> Identity | None:
+        """The identity behind an active access token, or None. Answers are cached for a minute, unless
+        `fresh` (a change: plan, upload, job, delete), which asks Globus every time."""
         now = time.monotonic()
         with self._lock:
             hit = self._seen.get(token)
-            if hit and now - hit[0] < INTROSPECTION_CACHE_SECONDS:
+            if hit and not fresh and now - hit[0] < INTROSPECTION_CACHE_SECONDS:
                 return hit[1]
         data: Any = self.client.oauth2_token_introspect(token).data
         identity = None
