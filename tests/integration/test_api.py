@@ -200,3 +200,12 @@ def test_the_explorer_through_the_api(web, annotator):
         "name": "Other", "email": "nosy@example.org"}, timeout=10).json()["token"])
     for path in (base, f"{base}/counts", f"{base}.tsv", f"{base}.vcf"):
         assert other.call("GET", path).status_code == 404
+
+
+def test_the_access_log_keeps_no_query_string(web):
+    """The sign-in callback's query carries the Globus code: the web service's access log has paths only."""
+    requests.get(web.url("/signin/callback?code=SECRET-CODE-123&state=xyz"), timeout=10, allow_redirects=False)
+    requests.get(web.url("/healthz?probe=1"), timeout=10)
+    wait_until(lambda: any("/healthz" in str(line.get("request")) for line in web.log()), 10, what="the access log")
+    text = web.child.log_path.read_text()
+    assert "/signin/callback" in text and "SECRET-CODE-123" not in text and "probe=1" not in text

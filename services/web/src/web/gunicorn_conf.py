@@ -13,4 +13,7 @@ timeout = 60
 graceful_timeout = 25  # inside Kubernetes' default 30 s termination grace
 control_socket_disable = True  # one fixed socket path per user would collide between stacks; unused
 accesslog = "-"
-access_log_format = '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": "%(b)s", "ms": %(M)s}'
+# The path without its query: a sign-in callback's query holds the Globus code and state, and the explorer's
+# the user's filters.
+access_log_format = ('{"remote": "%(h)s", "request": "%(m)s %(U)s", "status": %(s)s, "bytes": "%(b)s", '
+                     '"ms": %(M)s}')
