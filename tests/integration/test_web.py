@@ -555,3 +555,24 @@ def test_names_are_one_line_whatever_is_typed(alice, ddb, names):
     browser = Browser(alice.client.application.test_client())
     user_id = browser.sign_in("Mallet\r\nX-Header: 1", "mallet@example.org")
     assert user_record(ddb, names, user_id).name == "Mallet X-Header: 1"
+
+
+def test_a_free_user_may_have_three_jobs_waiting_or_running(alice, ddb, names):
+    """No annotator runs here, so every submitted job stays PENDING."""
+    for _ in range(3):
+        assert alice.post("/jobs/sample", {"reference_id": DEMO_ID}, page="/annotate").status_code == 302
+    refused = alice.post("/jobs/sample", {"reference_id": DEMO_ID}, page="/annotate")
+    assert refused.status_code == 302 and refused.headers["Location"] == "/annotate"
+    assert "the Free plan runs up to 3 at a time" in alice.text("/annotate")
+    early = alice.client.post("/uploads", json={"filename": "a.vcf", "reference_id": DEMO_ID},
+                              headers={"X-CSRFToken": alice.csrf("/annotate")})
+    assert early.status_code == 429 and "3 jobs waiting or running" in early.get_json()["error"]
+    listed = alice.client.get("/api/v1/jobs?limit=100").get_json()["jobs"]
+    assert len(listed) == 3 and {j["status"] for j in listed} == {"PENDING"}
+    # One finishes: there is room again.
+    from gas_shared.store.table import to_item
+    ddb.update_item(TableName=names.jobs_table, Key={"job_id": {"S": listed[0]["job_id"]}},
+                    UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":s": to_item({"s": "FAILED"})["s"]})
+    assert alice.post("/jobs/sample", {"reference_id": DEMO_ID}, page="/annotate").headers["Location"].startswith(
+        "/jobs/")

@@ -12,6 +12,7 @@ from gas_shared.contract.plans import PREMIUM, Plan
 from gas_shared.runtime.settings import RetentionSettings, ServiceSettings
 
 KB, MB, GB = 1024, 1024**2, 1024**3
+ACTIVE_JOBS_SEEN = 100  # a user's newest jobs that are looked at when counting those still waiting or running
 
 
 class WebSettings(ServiceSettings, RetentionSettings):
@@ -29,6 +30,9 @@ class WebSettings(ServiceSettings, RetentionSettings):
     premium_upload_limit: int = Field(5 * GB, ge=GB, description="largest upload on the Premium plan, bytes")
     link_seconds: int = Field(300, ge=10, le=3600, description="lifetime of presigned upload and download URLs")
     jobs_per_page: int = Field(20, ge=1, le=100)
+    free_active_jobs: int = Field(3, ge=1, le=ACTIVE_JOBS_SEEN,
+                                  description="jobs a Free user may have waiting or running")
+    premium_active_jobs: int = Field(20, ge=1, le=ACTIVE_JOBS_SEEN, description="and a Premium user")
     explorer_cache: Path = Field(Path(tempfile.gettempdir()) / "gas-explorer",
                                  description="local folder for the variant indexes of jobs being explored")
     explorer_cache_bytes: int = Field(512 * MB, ge=64 * MB, description="how much of that folder to keep")
@@ -48,3 +52,6 @@ class WebSettings(ServiceSettings, RetentionSettings):
 
     def upload_limit(self, plan: Plan) -> int:
         return self.premium_upload_limit if plan == PREMIUM else self.free_upload_limit
+
+    def active_jobs(self, plan: Plan) -> int:
+        return self.premium_active_jobs if plan == PREMIUM else self.free_active_jobs

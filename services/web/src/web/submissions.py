@@ -24,7 +24,7 @@ from gas_shared.store.stores import Stores
 
 from .catalogue import Catalogue
 from .objects import Objects
-from .settings import WebSettings
+from .settings import ACTIVE_JOBS_SEEN, WebSettings
 
 NAME_LIMIT = 255
 
@@ -95,6 +95,7 @@ class Submissions:
         name = clean_filename(filename)
         suffix = _suffix(name)
         self._reference(reference_id)
+        self._within_quota(user)  # before the upload, not after it (checked again at submission)
         job_id = str(uuid.uuid4())
         key = JobKeys(user.user_id, job_id).input(suffix)
         limit = self._settings.upload_limit(user.plan)
@@ -134,6 +135,8 @@ class Submissions:
         request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user.user_id), reference_id=reference_id,
                                input_key=key, input_filename=filename, submitted_at=now())
         jobs = self._stores.jobs
+        if jobs.get(job_id) is None:  # a repeated callback of a job that exists is not a new job
+            self._within_quota(user)
         jobs.create(request, input_size=size)
         job = jobs.get(job_id)
         if job is None:
@@ -143,6 +146,18 @@ class Submissions:
             # repaired by calling again, and the annotator's conditional start ignores the repeats.
             self._publisher.publish(request, message_id=stable_id(job_id, "job.requested"))
         return job
+
+    def _within_quota(self, user: User) -> None:
+        """A user may have only so many jobs waiting or running (by plan), so one burst cannot fill the queue
+        ahead of everyone. Counted over the newest jobs (the index is eventually consistent: a burst of
+        parallel submissions may pass one or two over; the queue still holds them all)."""
+        cap = self._settings.active_jobs(user.plan)
+        recent, _ = self._stores.jobs.page(user.user_id, ACTIVE_JOBS_SEEN)
+        active = sum(1 for job in recent if not job.finished)
+        if active >= cap:
+            raise SubmissionError(429, f"you have {active} jobs waiting or running; the {user.plan.title()} plan "
+                                       f"runs up to {cap} at a time. Submit this one when one of them has finished"
+                                  + (" (Premium runs more)." if user.plan == FREE else "."))
 
     def submit_sample(self, user: User, reference_id: str) -> Job:
         """One click: the reference's sample VCF, copied into the user's space and submitted."""
