@@ -86,7 +86,7 @@ def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_
     job = gas.wait_status(job_id, "COMPLETED")
 
     assert job.counts.variants == 2000 and job.progress.stage == "done"
-    assert set(job.results) == {"vcf", "index", "plain_vcf", "log", "summary"}
+    assert set(job.results) == {"vcf", "index", "plain_vcf", "log", "summary", "explore"}
     for key in job.results.values():
         assert key.startswith(f"{request.user_id}/{job_id}/results/")
         gas.s3.head_object(Bucket=gas.names.bucket("results"), Key=key)

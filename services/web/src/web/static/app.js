@@ -85,7 +85,8 @@
     const files = document.getElementById("job-files");
     if (files) { const text = await fetchText(files.dataset.refresh); if (text !== null) files.innerHTML = text; }
     const holder = document.getElementById("job-explorer");
-    if (holder && !holder.querySelector("#explorer")) {
+    const completed = document.querySelector('#job-state[data-status="COMPLETED"]');
+    if (holder && completed && !holder.querySelector("#explorer")) {  // only a completed job has variants
       const text = await fetchText(holder.dataset.load + window.location.search);
       if (text !== null) holder.innerHTML = text;
     }
