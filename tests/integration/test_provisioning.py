@@ -13,6 +13,10 @@ def test_provisioning_creates_everything_named_by_the_prefix(aws, names, provisi
         s3.head_bucket(Bucket=names.bucket(kind))
     cors = s3.get_bucket_cors(Bucket=names.bucket("inputs"))["CORSRules"][0]
     assert "POST" in cors["AllowedMethods"] and "http://127.0.0.1:8080" in cors["AllowedOrigins"]
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=names.bucket("inputs"))["Rules"]}
+    assert rules["gas-unsubmitted-uploads"]["Filter"]["Prefix"] == "uploads/"  # only uploads never submitted
+    assert rules["gas-unsubmitted-uploads"]["Expiration"]["Days"] == 1
+    assert rules["gas-abandoned-multipart"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
     jobs = ddb.describe_table(TableName=names.jobs_table)["Table"]
     index = jobs["GlobalSecondaryIndexes"][0]
     assert index["IndexName"] == JOBS_BY_USER_INDEX

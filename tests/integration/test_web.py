@@ -230,7 +230,7 @@ def test_upload_callback_creates_one_pending_job_and_one_request(alice, aws, nam
     upload = alice.upload(VCF, "calls.vcf")
     policy = json.loads(__import__("base64").b64decode(upload["fields"]["policy"]))
     assert ["content-length-range", 1, 150 * 1024] in policy["conditions"]
-    assert upload["fields"]["key"] == f"{alice.user_id}/{upload_job(upload)}/input.vcf"
+    assert upload["fields"]["key"] == f"uploads/{alice.user_id}/{upload_job(upload)}/input.vcf"
     first = alice.submit(upload["ticket"])
     again = alice.submit(upload["ticket"])  # a double click, a retried callback
     assert first.headers["Location"] == again.headers["Location"] == f"/jobs/{upload_job(upload)}"
@@ -238,12 +238,29 @@ def test_upload_callback_creates_one_pending_job_and_one_request(alice, aws, nam
     assert job["status"] == "PENDING" and job["input_filename"] == "calls.vcf" and job["input_size"] == len(VCF)
     requested = [decode(m["Body"]) for m in queues.receive("annotate", expect=2, wait=5)]
     assert {m.id for m in requested} == {stable_id(upload_job(upload), "job.requested")}
-    assert requested[0].data.input_key == upload["fields"]["key"]
+    # The job reads its own copy; the upload itself is gone.
+    assert requested[0].data.input_key == f"{alice.user_id}/{upload_job(upload)}/input.vcf"
+    inputs = aws.client("s3")
+    assert inputs.get_object(Bucket=names.bucket("inputs"), Key=requested[0].data.input_key)["Body"].read() == VCF
+    assert inputs.list_objects_v2(Bucket=names.bucket("inputs"), Prefix="uploads/").get("KeyCount") == 0
     assert alice.client.get("/api/v1/jobs").get_json()["jobs"][0]["job_id"] == upload_job(upload)
 
 
 def upload_job(upload):
-    return upload["fields"]["key"].split("/")[1]
+    return upload["fields"]["key"].split("/")[2]
+
+
+def test_the_presigned_post_used_again_cannot_replace_what_was_checked(alice, aws, names):
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    swapped = VCF + b"#" * (400 * 1024)  # past the Free limit, sent after the callback's check
+    again = requests.post(upload["url"], data=upload["fields"], files={"file": ("calls.vcf", swapped)}, timeout=10)
+    assert again.status_code == 204  # the POST still works for its few minutes (the emulator skips the policy)
+    assert alice.submit(upload["ticket"]).headers["Location"] == f"/jobs/{job_id}"  # and the ticket again
+    job = alice.client.get(f"/api/v1/jobs/{job_id}").get_json()
+    key = f"{alice.user_id}/{job_id}/input.vcf"
+    body = aws.client("s3").get_object(Bucket=names.bucket("inputs"), Key=key)["Body"].read()
+    assert body == VCF and job["input_size"] == len(VCF)
 
 
 def test_free_plan_refuses_a_file_over_150_kb_and_premium_takes_it(alice, aws, names):
@@ -253,7 +270,8 @@ def test_free_plan_refuses_a_file_over_150_kb_and_premium_takes_it(alice, aws, n
     assert refused.headers["Location"] == "/annotate"
     assert "your plan accepts files up to 150 KB" in alice.text("/annotate")
     s3 = aws.client("s3")
-    assert s3.list_objects_v2(Bucket=names.bucket("inputs"), Prefix=f"{alice.user_id}/").get("KeyCount") == 0
+    for prefix in (f"{alice.user_id}/", f"uploads/{alice.user_id}/"):
+        assert s3.list_objects_v2(Bucket=names.bucket("inputs"), Prefix=prefix).get("KeyCount") == 0
     assert alice.client.get("/api/v1/jobs").get_json()["jobs"] == []
 
     assert alice.post("/plan", {"plan": "premium"}, page="/plan").status_code == 302

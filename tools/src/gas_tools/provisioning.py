@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import Field
 
+from gas_shared.contract.keys import UPLOADS
 from gas_shared.contract.topology import BUCKETS, JOBS_BY_USER_INDEX, QUEUES, TOPICS, Names, QueueSpec
 from gas_shared.runtime.aws import Aws, error_code
 from gas_shared.runtime.mail import sender_address
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 MAX_QUEUE_DELAY = 900  # SQS DelaySeconds ceiling; the archiver defers longer windows itself
 DLQ_RETENTION = 14 * 24 * 3600  # the most SQS keeps a message: time for an operator to look
 QUEUE_RETENTION = 4 * 24 * 3600
+UPLOAD_DAYS = 1  # an upload not submitted within a day is gone (S3 lifecycle rules count whole days)
 
 
 class ProvisionSettings(ServiceSettings, RetentionSettings, MailSettings):
@@ -156,6 +158,13 @@ def _bucket(aws: Aws, name: str, cors_origins: tuple[str, ...]) -> None:
         },
     )
     if cors_origins:
+        # The inputs bucket. Uploads never submitted expire, and so do the parts of abandoned multipart uploads.
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+            {"ID": "gas-unsubmitted-uploads", "Status": "Enabled", "Filter": {"Prefix": UPLOADS},
+             "Expiration": {"Days": UPLOAD_DAYS}},
+            {"ID": "gas-abandoned-multipart", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": UPLOAD_DAYS}},
+        ]})
         # Browsers POST uploads straight to this bucket (presigned POST), so it must answer CORS.
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [{
             "AllowedOrigins": list(cors_origins),

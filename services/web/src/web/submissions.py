@@ -97,7 +97,7 @@ class Submissions:
         self._reference(reference_id)
         self._within_quota(user)  # before the upload, not after it (checked again at submission)
         job_id = str(uuid.uuid4())
-        key = JobKeys(user.user_id, job_id).input(suffix)
+        key = JobKeys(user.user_id, job_id).upload(suffix)
         limit = self._settings.upload_limit(user.plan)
         post = self._inputs.upload_post(key, limit)
         ticket = self._tickets.dumps({"u": user.user_id, "j": job_id, "k": key, "f": name, "r": reference_id})
@@ -115,21 +115,37 @@ class Submissions:
         return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"])
 
     def finish_upload(self, user: User, ticket: str) -> Job:
-        """The upload callback: check the object, then create the job (once, however often called)."""
+        """The upload callback: check the uploaded object, copy it to the job's own key, then create the job
+        (once, however often called). The job reads only its copy: the presigned POST, which lives a few
+        minutes more, can change the upload but never what was checked."""
         upload = self._read_ticket(user, ticket)
-        if not JobKeys(user.user_id, upload.job_id).owns(upload.key):  # made by start_upload; checked all the same
+        keys = JobKeys(user.user_id, upload.job_id)
+        suffix = input_suffix(upload.key)
+        if upload.key != keys.upload(suffix):  # made by start_upload; checked all the same
             raise SubmissionError(403, "that upload belongs to someone else")
+        key = keys.input(suffix)
+        existing = self._stores.jobs.get(upload.job_id)
+        if existing is not None:  # the callback again: the job as it is
+            return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, existing.input_size)
         size = self._inputs.size(upload.key)
         if size is None:
-            raise SubmissionError(400, "the file has not arrived; please upload it again")
+            size = self._inputs.size(key)  # an earlier try copied it and stopped before the job was made
+            if size is None:
+                raise SubmissionError(400, "the file has not arrived; please upload it again")
+        else:
+            self._check_size(user, upload.key, size)
+            self._inputs.copy_from(self._inputs, upload.key, key)
+            self._inputs.delete(upload.key)
+        return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, size)
+
+    def _check_size(self, user: User, key: str, size: int) -> None:
         limit = self._settings.upload_limit(user.plan)
         if size > limit:
-            self._inputs.delete(upload.key)
+            self._inputs.delete(key)
             raise SubmissionError(413, f"the file is {_size(size)}; your plan accepts files up to {_size(limit)}"
                                        + (" (Premium accepts larger ones)" if user.plan == FREE else ""))
         if size == 0:
             raise SubmissionError(400, "the file is empty")
-        return self._submit(user, upload.job_id, upload.key, upload.filename, upload.reference_id, size)
 
     def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str, size: int) -> Job:
         request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user.user_id), reference_id=reference_id,

@@ -11,6 +11,10 @@ import uuid
 from dataclasses import dataclass
 
 INPUT_SUFFIXES = (".vcf.gz", ".vcf")
+# Where browsers upload to: a prefix of its own, so a lifecycle rule can expire what is never submitted, and
+# so a presigned POST used again after submission cannot replace the input a job reads (that is copied to
+# the job's own key when it is submitted).
+UPLOADS = "uploads/"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class JobKeys:
         if suffix not in INPUT_SUFFIXES:
             raise ValueError(f"an input ends in .vcf or .vcf.gz, not {suffix!r}")
         return f"{self.prefix}input{suffix}"
+
+    def upload(self, suffix: str) -> str:
+        """Where the browser sends the file (presigned POST); the job's input is a copy made at submission."""
+        return UPLOADS + self.input(suffix)
 
     def result(self, filename: str) -> str:
         if "/" in filename or not filename:
