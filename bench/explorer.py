@@ -134,6 +134,9 @@ def main() -> int:  # noqa: PLR0915 - one linear script, read top to bottom
     os.environ.update(GAS_PORT_BASE="9580", GAS_PREFIX=PREFIX, GAS_RUN_DIR=str(work / "run"),
                       GAS_WEB_WORKERS="1", GAS_PREMIUM_TEXT_LIMIT=str(50 * 1024**3))
     os.environ.setdefault("GAS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("GAS_SIGNIN_RATE_PER_MINUTE", "10000")  # many users from one address, on purpose
+    os.environ.setdefault("GAS_API_RATE_PER_MINUTE", "100000")
+    os.environ.setdefault("GAS_UPLOAD_RATE_PER_MINUTE", "10000")
     stack = Stack(StackSettings())
     print(f"embedded stack started ({stack.start():.1f} s)", flush=True)
     try:

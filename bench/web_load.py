@@ -80,6 +80,9 @@ def main() -> int:
     run_dir = Path(tempfile.mkdtemp(prefix="gas-bench-web-"))
     os.environ.update(GAS_PORT_BASE="9480", GAS_PREFIX=PREFIX, GAS_RUN_DIR=str(run_dir))
     os.environ.setdefault("GAS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("GAS_SIGNIN_RATE_PER_MINUTE", "10000")  # many users from one address, on purpose
+    os.environ.setdefault("GAS_API_RATE_PER_MINUTE", "100000")
+    os.environ.setdefault("GAS_UPLOAD_RATE_PER_MINUTE", "10000")
     # Submitters here keep many jobs in flight on purpose: the per-user cap is not what is measured.
     os.environ.setdefault("GAS_FREE_ACTIVE_JOBS", "100")
     os.environ.setdefault("GAS_PREMIUM_ACTIVE_JOBS", "100")

@@ -594,3 +594,23 @@ def test_a_free_user_may_have_three_jobs_waiting_or_running(alice, ddb, names):
                     ExpressionAttributeValues={":s": to_item({"s": "FAILED"})["s"]})
     assert alice.post("/jobs/sample", {"reference_id": DEMO_ID}, page="/annotate").headers["Location"].startswith(
         "/jobs/")
+
+
+def test_sign_in_attempts_and_bearer_floods_are_rate_limited(aws, names, provisioned, globus_server, monkeypatch):
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", globus_server.url)
+    settings = WebSettings(prefix=names.prefix, secret_key="k" * 40, deployment="development", dev_login=True,
+                           globus_client_id=CLIENT_ID, globus_client_secret=CLIENT_SECRET, web_url="http://localhost",
+                           signin_rate_per_minute=5, api_rate_per_minute=8)
+    client = create_app(settings, aws=aws).test_client()
+    browser = Browser(client)
+    answers = [client.post("/signin/dev", data={"name": "A", "email": "a@example.org",
+                                                "csrf_token": browser.csrf("/signin")}).status_code for _ in range(7)]
+    assert answers[:5] == [302] * 5 and answers[5:] == [429, 429]
+    refused = client.post("/signin/dev", data={"name": "A", "email": "a@example.org"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Too many requests" in refused.get_data(as_text=True)
+    before = globus_server.state()["introspections"]
+    made_up = [client.get("/api/v1/me", headers={"Authorization": f"Bearer made-up-{i}"}).status_code
+               for i in range(12)]
+    assert made_up[:8] == [401] * 8 and set(made_up[8:]) == {429}  # per address, whatever the token
+    assert globus_server.state()["introspections"] - before == 8  # a refused request costs no call

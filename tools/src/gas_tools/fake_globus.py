@@ -51,6 +51,7 @@ class Authority:
         self.codes: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.revoked: list[str] = []
+        self.introspections = 0  # how many introspection calls were made (tests count what a request costs)
         self.lock = threading.Lock()
 
     def client(self) -> str:
@@ -139,6 +140,8 @@ def create_app(clients: dict[str, str]) -> Flask:
     @app.post("/v2/oauth2/token/introspect")
     def introspect() -> Response:
         auth.client()
+        with auth.lock:
+            auth.introspections += 1
         found = auth.tokens.get(request.form.get("token", ""))
         if not found or found.get("refresh") or found["exp"] < time.time():
             return jsonify({"active": False})
@@ -167,7 +170,8 @@ def create_app(clients: dict[str, str]) -> Flask:
 
     @app.get("/_fake/state")
     def state() -> Response:
-        return jsonify({"revoked": len(auth.revoked), "live_tokens": len(auth.tokens)})
+        return jsonify({"revoked": len(auth.revoked), "live_tokens": len(auth.tokens),
+                        "introspections": auth.introspections})
 
     return app
 

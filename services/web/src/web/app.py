@@ -12,7 +12,7 @@ from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.health import Readiness
 from gas_shared.runtime.settings import load
 
-from . import health, security
+from . import health, limits, security
 from .accounts import session_user
 from .routes import api, errors, jobs, pages, signin
 from .settings import WebSettings
@@ -33,6 +33,7 @@ def create_app(settings: WebSettings | None = None, aws: Aws | None = None) -> F
     app.config.update(SECRET_KEY=settings.secret_key.get_secret_value(), BOOTSTRAP_SERVE_LOCAL=True,
                       MAX_CONTENT_LENGTH=1024 * 1024)  # files go to S3; requests here are small
     security.install(app, gas, secure_cookies=settings.deployment == "production")
+    limits.install(app, settings)
     Bootstrap5(app)
     csrf = CSRFProtect(app)
     gas.install(app)

@@ -33,6 +33,9 @@ class WebSettings(ServiceSettings, RetentionSettings):
     free_active_jobs: int = Field(3, ge=1, le=ACTIVE_JOBS_SEEN,
                                   description="jobs a Free user may have waiting or running")
     premium_active_jobs: int = Field(20, ge=1, le=ACTIVE_JOBS_SEEN, description="and a Premium user")
+    signin_rate_per_minute: int = Field(20, ge=1, description="sign-in attempts (and dev tokens) per address")
+    api_rate_per_minute: int = Field(600, ge=1, description="API requests per bearer token and per address")
+    upload_rate_per_minute: int = Field(30, ge=1, description="upload grants per address")
     explorer_cache: Path = Field(Path(tempfile.gettempdir()) / "gas-explorer",
                                  description="local folder for the variant indexes of jobs being explored")
     explorer_cache_bytes: int = Field(512 * MB, ge=64 * MB, description="how much of that folder to keep")
