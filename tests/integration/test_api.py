@@ -137,7 +137,7 @@ def test_a_globus_access_token_is_checked_by_introspection(web, globus_server):
     authorize = f"{globus_server.url}v2/oauth2/authorize"
     consent = requests.post(authorize, data={
         "client_id": CLIENT_ID, "redirect_uri": "http://127.0.0.1/cb", "scope": "openid", "state": "s",
-        "response_type": "code", "username": "turing@example.org", "name": "Alan Turing"},
+        "response_type": "code", "username": "turing@example.org", "name": "Alan Turing", "access_type": "offline"},
         allow_redirects=False, timeout=10)
     code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
     tokens = requests.post(f"{globus_server.url}v2/oauth2/token", auth=(CLIENT_ID, CLIENT_SECRET), data={

@@ -93,6 +93,7 @@ def test_globus_sign_in_checks_state_reads_the_id_token_and_sign_out_revokes(app
     assert authorize.startswith(globus_server.url)
     query = parse_qs(urlsplit(authorize).query)
     assert query["client_id"] == [CLIENT_ID] and query["redirect_uri"] == ["http://localhost/signin/callback"]
+    assert query["access_type"] == ["online"]  # no refresh token is asked for (GAS needs the identity alone)
     # The fake Globus Auth's consent page; it redirects back with a code and the state.
     consent = requests.post(authorize.split("?")[0], data={
         **{k: v[0] for k, v in query.items()}, "username": "rfranklin@kcl.example", "name": "Rosalind Franklin",
@@ -120,7 +121,7 @@ def test_globus_sign_in_checks_state_reads_the_id_token_and_sign_out_revokes(app
 
     revoked_before = globus_server.state()["revoked"]
     Browser(client).post("/signout")
-    assert globus_server.state()["revoked"] == revoked_before + 2  # the access and the refresh token
+    assert globus_server.state()["revoked"] == revoked_before + 1  # the access token: no refresh token was asked for
     assert client.get("/jobs").status_code == 302
 
 

@@ -95,7 +95,7 @@ def create_app(clients: dict[str, str]) -> Flask:
     @app.route("/v2/oauth2/authorize", methods=["GET", "POST"])
     def authorize() -> Any:
         params = {k: request.values.get(k, "") for k in ("client_id", "redirect_uri", "scope", "state",
-                                                           "response_type")}
+                                                           "response_type", "access_type")}
         if params["client_id"] not in auth.clients or params["response_type"] != "code":
             abort(400)
         if request.method == "GET":
@@ -105,7 +105,8 @@ def create_app(clients: dict[str, str]) -> Flask:
         with auth.lock:
             auth.codes[code] = {"client_id": params["client_id"], "redirect_uri": params["redirect_uri"],
                                 "username": username, "name": request.form.get("name", username),
-                                "organization": request.form.get("organization", ""), "at": time.time()}
+                                "organization": request.form.get("organization", ""), "at": time.time(),
+                                "offline": params["access_type"] == "offline"}  # as Globus: refresh tokens only then
         sep = "&" if "?" in params["redirect_uri"] else "?"
         return redirect(f"{params['redirect_uri']}{sep}code={code}&state={params['state']}")
 
@@ -125,16 +126,18 @@ def create_app(clients: dict[str, str]) -> Flask:
             auth.tokens[access] = {"sub": sub, "client_id": client_id, "exp": now + TOKEN_SECONDS,
                                    "username": grant["username"], "name": grant["name"],
                                    "email": grant["username"], "organization": grant["organization"]}
-            auth.tokens[refresh] = {**auth.tokens[access], "refresh": True}
+            if grant["offline"]:
+                auth.tokens[refresh] = {**auth.tokens[access], "refresh": True}
         id_token = jwt.encode({
             "iss": issuer(), "sub": sub, "aud": client_id, "iat": now, "exp": now + TOKEN_SECONDS,
             "preferred_username": grant["username"], "name": grant["name"], "email": grant["username"],
             "organization": grant["organization"], "identity_provider_display_name": "Fake IdP",
         }, auth.key, algorithm="RS256", headers={"kid": auth.kid})
         return jsonify({
-            "access_token": access, "refresh_token": refresh, "id_token": id_token, "token_type": "Bearer",
+            "access_token": access, "id_token": id_token, "token_type": "Bearer",
             "expires_in": TOKEN_SECONDS, "scope": SCOPES, "resource_server": "auth.globus.org",
             "state": request.form.get("state", "_default"), "other_tokens": [],
+            **({"refresh_token": refresh} if grant["offline"] else {}),
         })
 
     @app.post("/v2/oauth2/token/introspect")

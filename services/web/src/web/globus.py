@@ -38,7 +38,8 @@ class GlobusLogin:
     def _flow(self, redirect_uri: str, state: str = "_default") -> globus_sdk.ConfidentialAppAuthClient:
         """A client of its own per flow: the SDK keeps the flow on the client, and requests run in threads."""
         client = globus_sdk.ConfidentialAppAuthClient(*self._credentials)
-        client.oauth2_start_flow(redirect_uri, SCOPES, state=state, refresh_tokens=True)
+        # No refresh tokens: GAS only ever needs the identity, and a token it keeps is one that can leak.
+        client.oauth2_start_flow(redirect_uri, SCOPES, state=state, refresh_tokens=False)
         return client
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
@@ -52,7 +53,7 @@ class GlobusLogin:
                             email=str(claims.get("email") or ""), institution=str(claims.get("organization") or ""))
         keep = {}
         for server, data in tokens.by_resource_server.items():
-            for kind in ("access_token", "refresh_token"):
+            for kind in ("access_token",):  # revoked at sign-out
                 if data.get(kind):
                     keep[f"{server}:{kind}"] = data[kind]
         return identity, keep
