@@ -3,6 +3,7 @@ manifests (and their KEDA objects), and the ECS task definitions and IAM policie
 AWS account is needed; each check fails on a broken file."""
 
 import copy
+import fnmatch
 import importlib
 import json
 import shutil
@@ -125,6 +126,81 @@ def test_each_iam_policy_names_only_gas_resources(service):
             assert statement["Condition"]["StringEquals"]["ses:FromAddress"]
             continue
         assert all(":gas-" in r or ":::gas-" in r or "/gas-" in r for r in resources), statement["Sid"]
+
+
+# -- IAM policies made from the names provisioning uses ----------------------------------------------------
+
+
+def _overlay_prefix() -> str:
+    """GAS_PREFIX as the aws overlay sets it (a JSON patch on the config map)."""
+    overlay = yaml.safe_load((ROOT / "k8s/overlays/aws/kustomization.yaml").read_text())
+    for patch in overlay.get("patches", []):
+        for op in yaml.safe_load(patch.get("patch", "[]")) or []:
+            if op.get("path") == "/data/GAS_PREFIX":
+                return str(op["value"])
+    raise AssertionError("the aws overlay does not set GAS_PREFIX")
+
+
+def _provisioned_names(prefix: str) -> set[str]:
+    from gas_shared.contract.topology import BUCKETS, JOBS_BY_USER_INDEX, QUEUES, TOPICS, Names
+
+    names = Names(prefix)
+    return {*(names.bucket(b) for b in BUCKETS), names.jobs_table, names.users_table,
+            f"{names.jobs_table}/index/{JOBS_BY_USER_INDEX}", *(names.topic(t) for t in TOPICS),
+            *(names.queue(q.key) for q in QUEUES), *(names.dlq(q.key) for q in QUEUES)}
+
+
+def _named(arn: str) -> str:
+    """The resource an ARN names: a bucket (objects under it), a table (or its index), a topic or a queue."""
+    if arn.startswith("arn:aws:s3:::"):
+        return arn.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+    if ":table/" in arn:
+        return arn.split(":table/", 1)[1]
+    return arn.rsplit(":", 1)[1]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_checked_in_iam_policies_are_the_generators(service):
+    from gas_tools import iam
+
+    assert (ROOT / f"ecs/iam/{service}.json").read_text() == iam.text(iam.policy(service, **iam.EXAMPLE))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_policy_for_the_aws_overlays_prefix_names_only_what_provisioning_makes(service):
+    from gas_tools import iam
+
+    prefix = _overlay_prefix()
+    assert prefix != "gas"  # the case the hard-coded policies got wrong
+    policy = iam.policy(service, prefix=prefix, account="444455556666", region="eu-west-1",
+                        sender="gas@lab.example")
+    made = _provisioned_names(prefix)
+    for statement in policy["Statement"]:
+        for arn in _resources(statement):
+            if arn == "*":
+                assert statement["Condition"]["StringEquals"]["ses:FromAddress"] == "gas@lab.example"
+                continue
+            assert ":444455556666:" in arn or arn.startswith("arn:aws:s3:::"), arn
+            assert _named(arn) in made, (statement["Sid"], arn)
+
+
+def test_the_web_may_read_each_references_sample_and_delete_only_jobs():
+    from gas_shared.contract.bundle import SAMPLE, Manifest
+    from gas_tools import iam
+
+    policy = iam.policy("web", **iam.EXAMPLE)
+    sample = f"arn:aws:s3:::gas-references/{Manifest('gas-demo-1', 'x', 'x', {}).key(SAMPLE)}"
+    readable = [r for s in policy["Statement"] if "s3:GetObject" in s["Action"] for r in _resources(s)]
+    assert any(fnmatch.fnmatch(sample, pattern) for pattern in readable)
+    deleting = [r for s in policy["Statement"] if "dynamodb:DeleteItem" in s["Action"] for r in _resources(s)]
+    assert deleting == ["arn:aws:dynamodb:us-east-1:111122223333:table/gas-jobs"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_pod_mounts_a_kubernetes_api_token(service):
+    docs = [d for d in yaml.safe_load_all((ROOT / f"k8s/base/{service}.yaml").read_text()) if d]
+    (deployment,) = [d for d in docs if d["kind"] == "Deployment"]
+    assert deployment["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
 
 
 # -- one queue <-> message mapping everywhere ----------------------------------------------------------------

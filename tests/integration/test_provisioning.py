@@ -32,6 +32,10 @@ def test_provisioning_creates_everything_named_by_the_prefix(aws, names, provisi
     (restore_events,) = notifications["QueueConfigurations"]
     assert restore_events["Events"] == ["s3:ObjectRestore:Completed"]
     assert restore_events["QueueArn"].endswith(names.queue("thaw"))
+    thaw = sqs.get_queue_attributes(QueueUrl=provisioned.queues["thaw"], AttributeNames=["Policy"])["Attributes"]
+    (from_s3,) = [st for st in json.loads(thaw["Policy"])["Statement"] if st["Sid"] == "results-bucket-events"]
+    account = provisioned.topics["jobs"].split(":")[4]
+    assert from_s3["Condition"]["StringEquals"]["aws:SourceAccount"] == account  # a bucket ARN names no account
 
 
 def test_provisioning_again_changes_nothing_but_what_settings_changed(aws, names, provisioned):

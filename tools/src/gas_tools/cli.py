@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from gas_shared.contract.messages import schema
 from gas_shared.contract.topology import QUEUES, Names
@@ -74,6 +75,15 @@ def _references(args: argparse.Namespace) -> int:
     return bundles.run(args, Bundles(Aws.of(settings).client("s3"), names.bucket("references")))
 
 
+def _iam(args: argparse.Namespace) -> int:
+    from . import iam
+
+    for path in iam.write(args.out, prefix=args.prefix, account=args.account, region=args.region,
+                          sender=args.sender):
+        print(path)
+    return 0
+
+
 def _run(_args: argparse.Namespace) -> int:
     from . import devstack
     return devstack.run()
@@ -86,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     schemas = commands.add_parser("schemas", help="write the JSON Schema files of every message")
     schemas.add_argument("--check", action="store_true", help="fail if the files differ from the code")
     commands.add_parser("run", help="the embedded local stack: moto server and the five services")
+    policies = commands.add_parser("iam", help="write each service's IAM policy for a deployment's names")
+    policies.add_argument("--prefix", required=True, help="GAS_PREFIX of the deployment")
+    policies.add_argument("--account", required=True, help="the AWS account id")
+    policies.add_argument("--region", required=True)
+    policies.add_argument("--sender", required=True, help="the address of GAS_MAIL_FROM (SES may send only as it)")
+    policies.add_argument("--out", type=Path, required=True, help="a folder: <service>.json each")
     bundles.add_arguments(commands)
     dead = commands.add_parser("dead-letters", help="each queue's depth and dead letters; peek at or redrive them")
     what = dead.add_mutually_exclusive_group()
@@ -96,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     dead.add_argument("--max", type=int, default=None, help="with --redrive: move at most this many")
     args = parser.parse_args(argv)
     handler = {"provision": _provision, "schemas": _schemas, "run": _run, "dead-letters": _dead_letters,
-               "references": _references}[args.command]
+               "references": _references, "iam": _iam}[args.command]
     return handler(args)
 
 

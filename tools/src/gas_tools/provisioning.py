@@ -107,6 +107,7 @@ def _queue_attributes(
 ) -> dict[str, str]:
     delay = min(plan.retention_seconds, MAX_QUEUE_DELAY) if spec.delayed_by_retention else 0
     sources = [done.topics[s.topic] for s in spec.subscriptions]
+    account = next(iter(done.topics.values())).split(":")[4]  # arn:aws:sns:<region>:<account>:<name>
     statements: list[dict[str, Any]] = [
         {
             "Sid": "topics",
@@ -124,7 +125,9 @@ def _queue_attributes(
             "Principal": {"Service": "s3.amazonaws.com"},
             "Action": "sqs:SendMessage",
             "Resource": "*",
-            "Condition": {"ArnEquals": {"aws:SourceArn": results_bucket_arn}},
+            # A bucket ARN names no account: the account too, so a bucket of that name elsewhere cannot send.
+            "Condition": {"ArnEquals": {"aws:SourceArn": results_bucket_arn},
+                          "StringEquals": {"aws:SourceAccount": account}},
         })
     return {
         "DelaySeconds": str(delay),
