@@ -84,6 +84,20 @@ def test_the_rendered_manifests_are_valid_kubernetes(rendered):
         assert container["resources"]["limits"] and pod["serviceAccountName"] == f"gas-{service}"
 
 
+def test_keda_watches_the_queues_of_the_prefix_the_services_use(rendered):
+    """The queue names in each overlay's ScaledObjects are those of its own GAS_PREFIX (a KEDA trigger on
+    gas-annotate beside services on gas-prod-annotate would never scale)."""
+    from gas_shared.contract.topology import Names
+
+    _, docs = rendered
+    (config,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("gas-config")]
+    names = Names(config["data"]["GAS_PREFIX"])
+    for scaled in (d for d in docs if d["kind"] == "ScaledObject"):
+        service = scaled["metadata"]["name"]
+        watched = {t["metadata"]["queueURL"] for t in scaled["spec"]["triggers"]}
+        assert watched == {names.queue(key) for key in _topology(service)}, service
+
+
 KEDA_SCHEMA = json.loads((ROOT / "k8s/schemas/keda.schema.json").read_text())
 
 
