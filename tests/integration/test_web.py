@@ -26,9 +26,12 @@ from .web_site import VCF, Browser, FakeGlobus, install_demo, seed_job
 CLIENT_ID, CLIENT_SECRET = "gas-test-client", "s3cret-for-tests-only"
 
 
+OTHER_APP, OTHER_SECRET = "some-other-globus-app", "other-secret"
+
+
 @pytest.fixture(scope="module")
 def globus_server():
-    server = FakeGlobus(CLIENT_ID, CLIENT_SECRET)
+    server = FakeGlobus(CLIENT_ID, CLIENT_SECRET, others={OTHER_APP: OTHER_SECRET})
     yield server
     server.stop()
 
@@ -615,3 +618,21 @@ def test_sign_in_attempts_and_bearer_floods_are_rate_limited(aws, names, provisi
                for i in range(12)]
     assert made_up[:8] == [401] * 8 and set(made_up[8:]) == {429}  # per address, whatever the token
     assert globus_server.state()["introspections"] - before == 8  # a refused request costs no call
+
+
+def _globus_token(globus_server, client_id, secret, username):
+    consent = requests.post(f"{globus_server.url}v2/oauth2/authorize", data={
+        "client_id": client_id, "redirect_uri": "http://127.0.0.1/cb", "scope": "openid", "state": "s",
+        "response_type": "code", "username": username, "name": username}, allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
+    return requests.post(f"{globus_server.url}v2/oauth2/token", auth=(client_id, secret), data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"},
+        timeout=10).json()["access_token"]
+
+
+def test_a_globus_token_meant_for_another_app_is_refused(app, globus_server):
+    client = app.test_client()
+    mine = _globus_token(globus_server, CLIENT_ID, CLIENT_SECRET, "noether@example.org")
+    theirs = _globus_token(globus_server, OTHER_APP, OTHER_SECRET, "noether@example.org")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 200
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {theirs}"}).status_code == 401

@@ -24,8 +24,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|<meta name="csrf-token
 class FakeGlobus:
     """gas_tools.fake_globus served from a thread on a free port."""
 
-    def __init__(self, client_id: str, secret: str):
-        self.app = fake_globus_app({client_id: secret})
+    def __init__(self, client_id: str, secret: str, others: dict[str, str] | None = None):
+        self.app = fake_globus_app({client_id: secret, **(others or {})})
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -75,7 +75,11 @@ class GlobusLogin:
                 return hit[1]
         data: Any = self.client.oauth2_token_introspect(token).data
         identity = None
-        if data.get("active"):
+        # Active is not enough: the token must be meant for GAS (GAS's client among its audience), not one a
+        # user gave some other Globus app.
+        if data.get("active") and self._credentials[0] not in (data.get("aud") or []):
+            log.info("refused an active Globus token issued for another audience")
+        elif data.get("active"):
             identity = Identity(user_id=str(data["sub"]), name=str(data.get("name") or ""),
                                 email=str(data.get("email") or ""), institution="")
         with self._lock:
