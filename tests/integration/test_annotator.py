@@ -102,7 +102,7 @@ def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_
     assert len(queues.receive("archive", wait=6, expect=1)) == 1  # the archiver's (delayed) copy
     wait_until(gas.mail, 10, what="the completion e-mail")
     (mail,) = gas.mail()
-    assert "family <trio>.vcf is annotated" in mail["subject"]
+    assert mail["subject"] == "GAS: \"family trio.vcf\" is annotated"  # the name, without its markup
     assert f"/jobs/{job_id}" in mail["body"] and "Variants annotated: 2000" in mail["body"]
     # Per-job temp dirs are gone.
     assert [p.name for p in service.scratch.iterdir() if p.name.startswith("gas-")] == []

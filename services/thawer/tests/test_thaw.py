@@ -36,5 +36,5 @@ def test_an_s3_event_for_a_foreign_key_or_bucket_is_permanent(bucket, key):
 def test_the_restored_mail_names_the_file_and_links_the_job():
     job = Job(job_id="j1", user_id="u1", submitted_at="2026-11-23T10:00:00Z", input_filename="trio <1>.vcf")
     subject, body = restored(job, "https://gas.example/")
-    assert subject == "GAS: the results of trio <1>.vcf are available again"
+    assert subject == "GAS: the results of \"trio 1.vcf\" are available again"
     assert "https://gas.example/jobs/j1" in body

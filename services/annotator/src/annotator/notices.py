@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from gas_shared.runtime.mail import mail_name
 from gas_shared.store.records import Job
 
 
 def completed(job: Job, web_url: str) -> tuple[str, str]:
     counts = job.counts
-    name = job.input_filename or "your file"
+    name = mail_name(job.input_filename)
     subject = f"GAS: {name} is annotated"
     body = (
         f"Your annotation job for {name} is complete.\n\n"
@@ -20,7 +21,7 @@ def completed(job: Job, web_url: str) -> tuple[str, str]:
 
 
 def failed(job: Job, web_url: str) -> tuple[str, str]:
-    name = job.input_filename or "your file"
+    name = mail_name(job.input_filename)
     where = f" (line {job.failure_line})" if job.failure_line else ""
     subject = f"GAS: {name} could not be annotated"
     body = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 
@@ -42,3 +43,17 @@ class Mailer:
 def sender_address(sender: str) -> str:
     """The bare address of 'Name <address>': what SES verifies."""
     return parseaddr(sender)[1]
+
+
+MAIL_NAME_CHARS = 60
+
+
+def mail_name(filename: str | None) -> str:
+    """A user's file name as GAS writes it in mail: letters, digits, `-` and `_` in a few words, then its
+    .vcf or .vcf.gz, so the name of an upload cannot carry a message, a link, a domain or an address to
+    whoever the profile names."""
+    name = filename or ""
+    suffix = next((s for s in (".vcf.gz", ".vcf") if name.lower().endswith(s)), "")
+    stem = name[: len(name) - len(suffix)]
+    kept = re.sub(r"[^A-Za-z0-9_-]+", " ", stem).strip()[:MAIL_NAME_CHARS].strip()
+    return f'"{kept}{suffix.lower()}"' if kept else "your file"
