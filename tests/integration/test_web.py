@@ -21,6 +21,7 @@ from gas_shared.contract.messages import decode
 from web.app import create_app
 from web.settings import WebSettings
 
+from .conftest import sent_mail
 from .web_site import VCF, Browser, FakeGlobus, install_demo, seed_job
 
 CLIENT_ID, CLIENT_SECRET = "gas-test-client", "s3cret-for-tests-only"
@@ -454,13 +455,43 @@ def test_plan_changes_are_saved_and_announced(alice, ddb, names, queues):
 def test_profile_is_editable(alice, ddb, names):
     form = alice.text("/profile")
     assert 'value="alice@example.org"' in form and 'id="dev-token"' in form
-    answer = alice.post("/profile", {"name": "Alice B.", "email": "ab@example.org", "institution": "EMBL"},
+    answer = alice.post("/profile", {"name": "Alice B.", "email": "alice@example.org", "institution": "EMBL"},
                         page="/profile")
     assert answer.status_code == 302
     record = user_record(ddb, names, alice.user_id)
-    assert (record.name, record.email, record.institution) == ("Alice B.", "ab@example.org", "EMBL")
+    assert (record.name, record.email, record.institution) == ("Alice B.", "alice@example.org", "EMBL")
     bad = alice.post("/profile", {"name": "", "email": "not-an-address"}, page="/profile")
     assert bad.status_code == 400 and "is-invalid" in bad.get_data(as_text=True)
+
+
+def test_a_new_address_is_used_only_once_its_owner_opens_the_link(alice, mallory, ddb, names, backend):
+    address = f"ab-{uuid.uuid4().hex[:6]}@example.org"
+    alice.post("/profile", {"name": "Alice B.", "email": address, "institution": ""}, page="/profile")
+    record = user_record(ddb, names, alice.user_id)
+    assert record.email == "alice@example.org" and record.pending_email == address  # not yet
+    page = alice.text("/profile")
+    assert f"We sent a link to {address}" in page and 'id="pending-email"' in page
+    (mail,) = sent_mail(backend, address)
+    assert mail["subject"] == "GAS: confirm your e-mail address"
+    link = urlsplit(re.search(r"http\S+/profile/confirm\?token=\S+", mail["body"]).group(0))
+    assert mallory.client.get(f"{link.path}?{link.query}").headers["Location"] == "/profile"  # not Mallory's
+    assert user_record(ddb, names, mallory.user_id).email == "mallory@example.org"
+    assert alice.client.get(f"{link.path}?{link.query}").status_code == 302
+    record = user_record(ddb, names, alice.user_id)
+    assert record.email == address and record.pending_email == ""
+    assert "will write to" in alice.text("/profile")
+    alice.client.get(f"{link.path}?{link.query}")  # once more: spent
+    assert "not valid any more" in alice.text("/profile") and user_record(ddb, names, alice.user_id).email == address
+
+
+def test_confirmation_mails_are_limited_per_user(alice, ddb, names, backend):
+    sent = []
+    for i in range(5):
+        address = f"spam-{i}-{uuid.uuid4().hex[:6]}@example.org"
+        alice.post("/profile", {"name": "Alice", "email": address, "institution": ""}, page="/profile")
+        sent.append(len(sent_mail(backend, address)))
+    assert sent == [1, 1, 1, 0, 0]  # three an hour
+    assert "too many confirmation mails" in alice.text("/profile")
 
 
 def _annotated_job(alice, aws, names, ddb, tmp_path, **fields):

@@ -27,10 +27,10 @@ class Bucket:
 
 
 class RateLimiter:
-    """`per_minute` requests a minute per key, in bursts of up to `burst`."""
+    """`per_minute` requests a minute (or per `period` seconds) per key, in bursts of up to `burst`."""
 
-    def __init__(self, per_minute: int, burst: int | None = None):
-        self.rate = per_minute / 60
+    def __init__(self, per_minute: int, burst: int | None = None, *, period: float = 60):
+        self.rate = per_minute / period
         self.burst = float(burst or per_minute)
         self._buckets: OrderedDict[str, Bucket] = OrderedDict()
         self._lock = threading.Lock()

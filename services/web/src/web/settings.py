@@ -9,13 +9,13 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 
 from gas_shared.contract.plans import PREMIUM, Plan
-from gas_shared.runtime.settings import RetentionSettings, ServiceSettings
+from gas_shared.runtime.settings import MailSettings, RetentionSettings, ServiceSettings
 
 KB, MB, GB = 1024, 1024**2, 1024**3
 ACTIVE_JOBS_SEEN = 100  # a user's newest jobs that are looked at when counting those still waiting or running
 
 
-class WebSettings(ServiceSettings, RetentionSettings):
+class WebSettings(ServiceSettings, RetentionSettings, MailSettings):
     web_url: str = Field("http://127.0.0.1:8080", description="the web app's public URL (Globus sign-in returns here)")
     secret_key: SecretStr = Field(min_length=32, description="signs session cookies and upload tickets; required")
     web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
@@ -36,6 +36,7 @@ class WebSettings(ServiceSettings, RetentionSettings):
     signin_rate_per_minute: int = Field(20, ge=1, description="sign-in attempts (and dev tokens) per address")
     api_rate_per_minute: int = Field(600, ge=1, description="API requests per bearer token and per address")
     upload_rate_per_minute: int = Field(30, ge=1, description="upload grants per address")
+    email_checks_per_hour: int = Field(3, ge=1, le=100, description="address-confirmation mails per user an hour")
     explorer_cache: Path = Field(Path(tempfile.gettempdir()) / "gas-explorer",
                                  description="local folder for the variant indexes of jobs being explored")
     explorer_cache_bytes: int = Field(512 * MB, ge=64 * MB, description="how much of that folder to keep")

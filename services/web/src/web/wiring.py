@@ -10,9 +10,11 @@ from flask import Flask, current_app
 from gas_shared.contract.topology import Names
 from gas_shared.runtime.aws import Aws
 from gas_shared.runtime.health import Readiness
+from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.stores import Stores
 
+from .addresses import AddressChecks
 from .catalogue import Catalogue, QueueDepth, Summaries
 from .explorer.cache import ExplorerCache
 from .globus import GlobusLogin
@@ -38,6 +40,8 @@ class Gas:
     globus: GlobusLogin | None
     submissions: Submissions
     explorers: ExplorerCache
+    mailer: Mailer
+    addresses: AddressChecks
     upload_origin: str | None = None  # the CSP's S3 origin, worked out at the first answer
 
     @classmethod
@@ -49,6 +53,7 @@ class Gas:
         references = Objects(aws, names.bucket("references"), settings.link_seconds)
         publisher = Publisher(aws, names, "web")
         catalogue = Catalogue(lambda: stores.bundles.list())  # noqa: PLW0108 - stores.bundles is made at first use
+        mailer = Mailer(aws, settings.mail_from)
         login = None
         if settings.globus_enabled:
             login = GlobusLogin(settings.globus_client_id, settings.globus_client_secret.get_secret_value())
@@ -58,6 +63,9 @@ class Gas:
             queue_depth=QueueDepth(aws, names.queue("annotate")), readiness=readiness, globus=login,
             submissions=Submissions(stores, publisher, catalogue, inputs, results, references, settings),
             explorers=ExplorerCache(results, settings.explorer_cache, settings.explorer_cache_bytes),
+            mailer=mailer,
+            addresses=AddressChecks(stores, mailer, settings.secret_key.get_secret_value(), settings.web_url,
+                                    settings.email_checks_per_hour),
         )
 
     def install(self, app: Flask) -> None:

@@ -27,11 +27,11 @@ class Mailer:
     """Sends plain-text mail from one sender."""
 
     def __init__(self, aws: Aws, sender: str):
-        self._ses = aws.client("ses")
+        self._aws = aws
         self.sender = sender
 
     def send(self, to: Recipient, subject: str, body: str) -> None:
-        self._ses.send_email(
+        self._aws.client("ses").send_email(  # made at first use: building a service touches no AWS
             Source=self.sender,
             Destination={"ToAddresses": [to.header()]},
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},

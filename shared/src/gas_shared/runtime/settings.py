@@ -33,7 +33,7 @@ class RetentionSettings(BaseSettings):
 
 
 class MailSettings(BaseSettings):
-    """For the services that send e-mail (annotator, thawer)."""
+    """For the services that send e-mail (annotator, thawer, and web for address confirmations)."""
 
     model_config = SettingsConfigDict(env_prefix="GAS_", frozen=True, extra="ignore")
 

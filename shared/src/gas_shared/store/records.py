@@ -164,6 +164,7 @@ class User(_Record):
     plan: Plan = FREE
     name: str = ""
     email: str = ""
+    pending_email: str = ""  # asked for in the profile, used once its owner opens the link mailed to it
     institution: str = ""
     created_at: str | None = None
     plan_changed_at: str | None = None

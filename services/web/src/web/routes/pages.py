@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -33,15 +33,37 @@ def profile() -> ResponseReturnValue:
     form = ProfileForm(data={"name": user.name, "email": user.email, "institution": user.institution})
     if form.validate_on_submit():
         gas().stores.users.update_profile(user.user_id, {
-            "name": str(form.name.data).strip(), "email": str(form.email.data).strip(),
-            "institution": str(form.institution.data or "").strip()})
-        flash("Your profile is saved.", "success")
+            "name": str(form.name.data).strip(), "institution": str(form.institution.data or "").strip()})
+        address = str(form.email.data).strip()
+        if address.lower() == user.email.lower():
+            flash("Your profile is saved.", "success")
+        elif gas().addresses.ask(user, address):
+            flash(f"Your profile is saved. We sent a link to {address}: GAS writes to it once you open it "
+                  f"(until then, to {user.email or 'no address'}).", "info")
+        else:
+            flash("Your profile is saved, but not the new address: you asked for too many confirmation mails. "
+                  "Try again in an hour.", "warning")
         return redirect(url_for("pages.profile"))
     dev_token = None
     if gas().settings.dev_login:  # development only: a token a script can use with the API
         dev_token = make_dev_token(Identity(user.user_id, user.display_name, user.email, ""))
     return render_template("profile.html", user=user, form=form, dev_token=dev_token,
                            status=400 if form.errors else 200), 400 if form.errors else 200
+
+
+@blueprint.get("/profile/confirm")
+@login_required
+def confirm_address() -> Response:
+    """The link of a confirmation mail, opened signed in as the user who asked."""
+    user = session_user()
+    assert user is not None
+    address = gas().addresses.confirm(user, request.args.get("token", ""))
+    if address:
+        flash(f"GAS will write to {address} from now on.", "success")
+    else:
+        flash("That confirmation link is not valid any more (it lasts a day, and only the newest one counts). "
+              "Change the address in your profile to get a new one.", "warning")
+    return redirect(url_for("pages.profile"))
 
 
 @blueprint.get("/plan")
