@@ -188,16 +188,18 @@ def log(job_id: str) -> str:
     return render_template("log.html", user=user, job=view_of(user, job), text=text)
 
 
+@blueprint.errorhandler(FilterError)
+def _bad_filter(e: FilterError) -> Response:
+    """An export asked with a filter GAS cannot read (the page shows the same message in place)."""
+    return Response(str(e), status=400, mimetype="text/plain")
+
+
 @blueprint.get("/jobs/<job_id>/variants.tsv")
 @login_required
 def variants_tsv(job_id: str) -> Response:
     """The filtered variants, every one, as TSV (one line per transcript consequence)."""
     job = owned_job(me(), job_id)
-    explorer = explorer_of(job)
-    try:
-        return exports.tsv(job, explorer, Ask.of_request())
-    except FilterError as e:
-        return Response(str(e), status=400, mimetype="text/plain")
+    return exports.tsv(job, explorer_of(job), Ask.of_request())
 
 
 @blueprint.get("/jobs/<job_id>/variants.vcf")
@@ -205,11 +207,7 @@ def variants_tsv(job_id: str) -> Response:
 def variants_vcf(job_id: str) -> Response:
     """The user's records that match the filter, annotated, as VCF."""
     job = owned_job(me(), job_id)
-    explorer = explorer_of(job)
-    try:
-        return exports.vcf(job, explorer, Ask.of_request())
-    except FilterError as e:
-        return Response(str(e), status=400, mimetype="text/plain")
+    return exports.vcf(job, explorer_of(job), Ask.of_request())
 
 
 @blueprint.post("/jobs/<job_id>/delete")
