@@ -1,6 +1,7 @@
 """The annotator service on the emulator: a good job, a bad job, a redelivery, and kill -9 mid-job."""
 
 import json
+import re
 import signal
 import uuid
 from datetime import UTC, datetime
@@ -104,6 +105,7 @@ def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_
     (mail,) = gas.mail()
     assert mail["subject"] == "GAS: \"family trio.vcf\" is annotated"  # the name, without its markup
     assert f"/jobs/{job_id}" in mail["body"] and "Variants annotated: 2000" in mail["body"]
+    assert re.search(r"On the Free plan the files are kept for \d+ (minute|second|hour)", mail["body"])
     # Per-job temp dirs are gone.
     assert [p.name for p in service.scratch.iterdir() if p.name.startswith("gas-")] == []
 

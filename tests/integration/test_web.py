@@ -446,7 +446,7 @@ def test_plan_changes_are_saved_and_announced(alice, ddb, names, queues):
     assert user_record(ddb, names, alice.user_id).plan == "premium"
     upgrade = [decode(m["Body"]) for m in queues.receive("restore", expect=1)]
     assert [(str(m.data.user_id), m.data.plan) for m in upgrade] == [(alice.user_id, "premium")]
-    alice.post("/plan", {"plan": "free"}, page="/plan")
+    alice.post("/plan", {"plan": "free", "confirmed": "yes"}, page="/plan")
     downgrade = [decode(m["Body"]) for m in queues.receive("downgrade", expect=1)]
     assert [(str(m.data.user_id), m.data.plan) for m in downgrade] == [(alice.user_id, "free")]
     assert alice.post("/plan", {"plan": "gold"}, page="/plan").status_code == 400
@@ -667,3 +667,25 @@ def test_a_globus_token_meant_for_another_app_is_refused(app, globus_server):
     theirs = _globus_token(globus_server, OTHER_APP, OTHER_SECRET, "noether@example.org")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 200
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {theirs}"}).status_code == 401
+
+
+def test_a_downgrade_says_what_it_archives_and_asks_first(alice, ddb, names, queues):
+    """Window 3600 s here: one result completed two hours ago, two a minute ago, one failed job."""
+    from datetime import UTC, datetime, timedelta
+
+    def ago(seconds):
+        return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    for seconds, status in ((7200, "COMPLETED"), (60, "COMPLETED"), (120, "COMPLETED"), (60, "FAILED")):
+        seed_job(ddb, names.jobs_table, alice.user_id, status=status, storage="AVAILABLE", completed_at=ago(seconds))
+    alice.post("/plan", {"plan": "premium"}, page="/plan")
+    queues.receive("restore", expect=1)
+    asked = alice.post("/plan", {"plan": "free"}, page="/plan")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="downgrade-confirm"' in page
+    assert re.search(r'id="archive-now">1<', page) and re.search(r'id="archive-later">2<', page)
+    assert "the first in 58 more minutes" in page
+    assert user_record(ddb, names, alice.user_id).plan == "premium"  # nothing changed yet
+    assert queues.receive("downgrade", expect=0, wait=1) == []
+    done = alice.post("/plan", {"plan": "free", "confirmed": "yes"}, page="/plan")
+    assert done.status_code == 302 and user_record(ddb, names, alice.user_id).plan == "free"

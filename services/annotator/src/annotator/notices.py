@@ -6,7 +6,8 @@ from gas_shared.runtime.mail import mail_name
 from gas_shared.store.records import Job
 
 
-def completed(job: Job, web_url: str) -> tuple[str, str]:
+def completed(job: Job, web_url: str, *, kept_seconds: int | None = None) -> tuple[str, str]:
+    """`kept_seconds`: the Free plan's retention window (None on Premium, where results stay)."""
     counts = job.counts
     name = mail_name(job.input_filename)
     subject = f"GAS: {name} is annotated"
@@ -17,7 +18,18 @@ def completed(job: Job, web_url: str) -> tuple[str, str]:
         f"Reference: {job.reference_id}\n\n"
         f"See the results: {web_url.rstrip('/')}/jobs/{job.job_id}\n"
     )
+    if kept_seconds is not None:
+        body += (f"\nOn the Free plan the files are kept for {_duration(kept_seconds)}, then moved to cold storage"
+                 " (the summary stays on the job page). Upgrade to Premium to keep them, or to bring them back.\n")
     return subject, body
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def failed(job: Job, web_url: str) -> tuple[str, str]:

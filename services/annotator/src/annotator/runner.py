@@ -16,7 +16,7 @@ from typing import Any
 
 from gas_shared.contract.keys import JobKeys, stable_id
 from gas_shared.contract.messages import JobCompleted, JobFailed, JobRequested
-from gas_shared.contract.plans import PREMIUM
+from gas_shared.contract.plans import FREE, PREMIUM
 from gas_shared.contract.times import now
 from gas_shared.runtime.aws import is_transient
 from gas_shared.runtime.consumer import RetryableError, defer_while_busy, delivery
@@ -173,8 +173,12 @@ class JobRunner:
         if to is None:
             log.warning("user %s has no e-mail address; not notified", job.user_id)
             return
-        render = notices.completed if job.status == COMPLETED else notices.failed
-        subject, body = render(job, self._settings.web_url)
+        if job.status == COMPLETED:
+            # The plan as it is now: a Free user's mail says how long the results stay.
+            kept = self._settings.free_retention_seconds if self._users.plan(job.user_id) == FREE else None
+            subject, body = notices.completed(job, self._settings.web_url, kept_seconds=kept)
+        else:
+            subject, body = notices.failed(job, self._settings.web_url)
         self._mailer.send(to, subject, body)
 
     def _publish_outcome(self, job: Job) -> None:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from gas_shared.runtime.settings import MailSettings, WorkerSettings
+from gas_shared.runtime.settings import MailSettings, RetentionSettings, WorkerSettings
 
 
-class AnnotatorSettings(WorkerSettings, MailSettings):
+class AnnotatorSettings(WorkerSettings, MailSettings, RetentionSettings):
     reference_cache: Path = Field(Path("/tmp/gas-references"), description="where bundles are cached")  # noqa: S108
     lease_seconds: float = Field(60, ge=5, description="a RUNNING job's lease; renewed while its worker lives")
     plain_vcf: bool = Field(True, description="also store the uncompressed .annot.vcf")

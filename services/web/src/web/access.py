@@ -7,11 +7,14 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort
 
-from gas_shared.store.records import PENDING, Job, User
+from gas_shared.contract.times import parse_time
+from gas_shared.store.records import AVAILABLE, COMPLETED, PENDING, Job, User
 
 from .jobview import describe
 from .wiring import gas
@@ -61,3 +64,36 @@ def jobs_page(user: User, cursor: str | None, limit: int) -> tuple[list[dict[str
     jobs, after = gas().stores.jobs.page(user.user_id, limit, decode_cursor(user, cursor))
     retention = gas().settings.free_retention_seconds
     return [describe(j, plan=user.plan, retention_seconds=retention) for j in jobs], encode_cursor(after)
+
+
+@dataclass(frozen=True)
+class ArchivePreview:
+    """What a move to Free would archive: results past the window at once, the others as theirs end."""
+
+    now: int
+    later: int
+    next_in_seconds: int | None  # until the first of the later ones goes
+
+
+def archive_preview(user: User, pages: int = 10) -> ArchivePreview:
+    """Over the user's newest jobs (`pages` of 100: a downgrade archives all, the preview counts these)."""
+    retention = gas().settings.free_retention_seconds
+    at = datetime.now(UTC)
+    now = later = 0
+    soonest: float | None = None
+    after = None
+    for _ in range(pages):
+        jobs, after = gas().stores.jobs.page(user.user_id, 100, after)
+        for job in jobs:
+            done = parse_time(job.restored_at) or parse_time(job.completed_at)
+            if job.status != COMPLETED or job.storage != AVAILABLE or done is None:
+                continue
+            left = retention - (at - done).total_seconds()
+            if left <= 0:
+                now += 1
+            else:
+                later += 1
+                soonest = left if soonest is None else min(soonest, left)
+        if not after:
+            break
+    return ArchivePreview(now, later, None if soonest is None else int(soonest))

@@ -50,3 +50,4 @@ class ActionForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     plan = HiddenField(validators=[DataRequired()])
+    confirmed = HiddenField()  # "yes" once the user has seen what a downgrade archives

@@ -25,7 +25,8 @@ class ServiceSettings(BaseSettings):
 
 
 class RetentionSettings(BaseSettings):
-    """For the services that keep Free users' results for a while (web shows it, archiver enforces it)."""
+    """For the services that keep Free users' results for a while (web and the annotator's mail say it,
+    the archiver enforces it)."""
 
     model_config = SettingsConfigDict(env_prefix="GAS_", frozen=True, extra="ignore")
 

@@ -6,12 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from gas_shared.contract.plans import PLANS, PREMIUM
+from gas_shared.contract.plans import FREE, PLANS, PREMIUM
 
+from ..access import archive_preview
 from ..accounts import change_plan as set_plan
 from ..accounts import login_required, make_dev_token, session_user
 from ..forms import PlanForm, ProfileForm
 from ..globus import Identity
+from ..jobview import minutes_left
 from ..wiring import gas
 
 blueprint = Blueprint("pages", __name__)
@@ -78,13 +80,18 @@ def plan() -> str:
 
 @blueprint.post("/plan")
 @login_required
-def change_plan() -> Response:
+def change_plan() -> ResponseReturnValue:
     user = session_user()
     assert user is not None
     form = PlanForm()
     wanted = form.plan.data
     if not form.validate_on_submit() or wanted not in PLANS:
         abort(400)
+    if wanted == FREE and user.plan == PREMIUM and form.confirmed.data != "yes":
+        # A downgrade archives results at once: say which, and ask (a page, so it works without script).
+        return render_template("plan_confirm.html", user=user, form=PlanForm(data={"plan": FREE}),
+                               preview=archive_preview(user), minutes_left=minutes_left,
+                               retention_minutes=max(1, round(gas().settings.free_retention_seconds / 60)))
     previous = set_plan(user, wanted)
     if previous is None:
         flash(f"You are on the {wanted.title()} plan already.", "info")
