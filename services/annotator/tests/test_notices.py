@@ -1,8 +1,7 @@
 """The completion mail says how long a Free user's results stay; a Premium user's says nothing of it."""
 
-from gas_shared.store.records import Counts, Job
-
 from annotator import notices
+from gas_shared.store.records import Counts, Job
 
 
 def _job() -> Job:
