@@ -366,9 +366,13 @@ def test_job_page_shows_progress_failure_countdown_archive_and_restore(alice, dd
         return alice.text(f"/jobs/{seed_job(ddb, names.jobs_table, alice.user_id, **fields)}")
 
     pending = page()
-    assert "Waiting for an annotator" in pending and "in the queue" in pending and 'data-live="true"' in pending
+    assert "Waiting for an annotator" in pending and 'id="queue-position"' in pending and 'data-live="true"' in pending
+    assert re.search(r"Next in line|Up to \d+ other jobs? waiting ahead of it", pending)
     running = page(status="RUNNING", progress={"stage": "annotating", "variants": 12345})
     assert "Annotating variants" in running and "12,345 variants processed" in running
+    starting = page(status="RUNNING")  # claimed, no progress written yet
+    assert "Starting…" in starting and "Waiting for an annotator" not in starting
+    assert "variants processed" not in starting
     failed = page(status="FAILED", failure_reason="REF does not match the reference: chr1:100 A vs C",
                   failure_line=7, failed_at="2026-11-20T10:01:00Z")
     assert "REF does not match the reference: chr1:100 A vs C" in failed and "at line 7" in failed

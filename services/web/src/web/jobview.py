@@ -23,9 +23,9 @@ from gas_shared.store.records import (
 )
 
 BADGES = {PENDING: "secondary", RUNNING: "primary", COMPLETED: "success", FAILED: "danger"}
-STAGES = {"fetching": "Fetching your file", "validating": "Checking the VCF", "normalising": "Normalising",
-          "annotating": "Annotating variants", "summarising": "Counting consequences",
-          "storing": "Storing results", "done": "Done"}
+STAGES = {"queued": "Waiting for an annotator", "starting": "Starting", "fetching": "Fetching your file",
+          "validating": "Checking the VCF", "normalising": "Normalising", "annotating": "Annotating variants",
+          "summarising": "Counting consequences", "storing": "Storing results", "done": "Done"}
 RESULT_LABELS = {"vcf": "Annotated VCF (bgzipped)", "index": "Tabix index", "plain_vcf": "Annotated VCF (plain)",
                  "log": "Count log", "summary": "Summary (JSON)"}
 
@@ -37,7 +37,8 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
     status = job.status
     storage = job.storage if status == COMPLETED else None
     progress = job.progress
-    stage = progress.stage if progress else ("queued" if status == PENDING else "")
+    # "Waiting for an annotator" is for PENDING alone: a RUNNING job without progress yet is starting.
+    stage = progress.stage if progress else ("queued" if status == PENDING else "starting" if status == RUNNING else "")
     view: dict[str, Any] = {
         "job_id": job.job_id,
         "status": status,
@@ -49,7 +50,7 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
         "completed_at": job.completed_at,
         "failed_at": job.failed_at,
         "progress": {"stage": stage,
-                     "stage_label": STAGES.get(stage, "Waiting for an annotator"),
+                     "stage_label": STAGES.get(stage, stage.replace("_", " ").capitalize()),
                      "variants": progress.variants if progress else 0},
         "finished": job.finished,
         "storage": storage,
@@ -57,7 +58,8 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
         "results": sorted(job.results, key=_result_order) if status == COMPLETED else [],
     }
     if status == PENDING and queue_depth is not None:
-        view["queue_position"] = queue_depth
+        # SQS's count of messages waiting (approximate, this job's own included): what is ahead of it, at most.
+        view["queue_position"] = max(0, queue_depth - 1)
     if status == FAILED:
         view["failure"] = {"reason": job.failure_reason or "unknown", "line": job.failure_line or None}
     if storage == AVAILABLE and plan == FREE:
