@@ -103,7 +103,8 @@ def test_a_job_is_annotated_then_archived_and_restored_by_the_containers(aws, tm
                     if any(email in to for to in m["Destination"]["ToAddresses"])]
 
     wait_until(lambda: len(subjects()) == 2, 30, what="the completion and the restored e-mail")
-    assert sorted(subjects()) == ["GAS: sample.vcf is annotated", "GAS: the results of sample.vcf are available again"]
+    assert sorted(subjects()) == ['GAS: "sample.vcf" is annotated',  # file names in mail: mail_name
+                                  'GAS: the results of "sample.vcf" are available again']
 
 
 def test_an_upload_through_the_api_goes_from_the_host_straight_to_localstack(tmp_path):
