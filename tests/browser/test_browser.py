@@ -125,8 +125,20 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     expect(page.locator("#log-text")).to_contain_text("Variants annotated\t400")
     page.screenshot(path=shots / "log.png", full_page=True)
 
+    # A file GAS cannot annotate: the job page turns to the failure and its line, and drops "submitted".
+    bad = tmp_path / "broken.vcf"
+    bad.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\tx\t.\tA\tC\t.\t.\t.\n")
+    page.goto(base + "/annotate")
+    page.set_input_files("#file", str(bad))
+    page.click("#upload-button")
+    expect(page.locator("#job-state[data-status=FAILED]")).to_be_attached(timeout=60_000)
+    expect(page.locator("#failure")).to_contain_text("line 3")
+    expect(page.locator(".alert-success")).to_have_count(0)
+    page.screenshot(path=shots / "job-failed.png", full_page=True)
+
     page.goto(base + "/jobs")
     expect(page.locator("#jobs-table")).to_contain_text("Completed")
+    expect(page.locator(".failure-reason").first).to_contain_text("line 3")
     page.screenshot(path=shots / "jobs.png", full_page=True)
 
     # On a phone.

@@ -693,3 +693,11 @@ def test_a_downgrade_says_what_it_archives_and_asks_first(alice, ddb, names, que
     assert queues.receive("downgrade", expect=0, wait=1) == []
     done = alice.post("/plan", {"plan": "free", "confirmed": "yes"}, page="/plan")
     assert done.status_code == 302 and user_record(ddb, names, alice.user_id).plan == "free"
+
+
+def test_the_jobs_list_says_why_a_job_failed(alice, ddb, names):
+    seed_job(ddb, names.jobs_table, alice.user_id, status="FAILED", failed_at="2026-11-20T10:01:00Z",
+             failure_reason="REF does not match the reference at chr1:100 <b>(A, not C)</b>", failure_line=7)
+    listed = alice.text("/jobs")
+    assert 'class="small text-danger text-break failure-reason"' in listed
+    assert "REF does not match the reference at chr1:100 &lt;b&gt;(A, not C)&lt;/b&gt; (line 7)" in listed

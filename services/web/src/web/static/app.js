@@ -81,7 +81,17 @@
     setTimeout(tick, every);
   });
 
+  // "Your job is submitted" was true when the job was sent; above a failure it only confuses (also when the
+  // job failed before this page first loaded).
+  function dropSubmittedNote() {
+    if (document.querySelector('#job-state[data-status="FAILED"]')) {
+      document.querySelectorAll("main > .alert-success").forEach((note) => note.remove());
+    }
+  }
+  dropSubmittedNote();
+
   async function statusChanged() {
+    dropSubmittedNote();
     const files = document.getElementById("job-files");
     if (files) { const text = await fetchText(files.dataset.refresh); if (text !== null) files.innerHTML = text; }
     const holder = document.getElementById("job-explorer");
