@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from gas_shared.contract.consequences import IMPACT_ORDER, TERMS, worst_impact
 from gas_shared.contract.variant_index import SAMPLE_BYTES, VERSION
 
-from ..check.columns import NEWLINE, Ints, _within, distinct
+from ..check.columns import NEWLINE, Ints, _within, distinct, whole_numbers
 from .summary import Flanks, Parsed
 
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
@@ -104,7 +104,10 @@ class VariantIndex:
         semis = np.append(np.flatnonzero(a == ord(";")), len(a))
         number_end = np.minimum(semis[np.searchsorted(semis, info)], block.ends)
         digits = number_end - info - len(RECORD_TAG)
-        spool.add("variant_record", _numbers(a, info + len(RECORD_TAG), digits), "i4")
+        records = whole_numbers(a, info + len(RECORD_TAG), digits)
+        if records is None:  # the merge checks GASREC too; the index must not guess
+            raise ValueError("bcftools csq returned a record whose GASREC is not a number")
+        spool.add("variant_record", records, "i4")
         chrom = np.zeros(n, dtype=np.int32)
         for name, first, end in block.contigs:
             chrom[first:end] = self.contigs.code(name)
@@ -267,14 +270,6 @@ def _last(raw: Path, dtype: str) -> int:
     with raw.open("rb") as values:
         values.seek(-size, 2)
         return int(np.frombuffer(values.read(size), dtype=dtype)[0])
-
-
-def _numbers(a: NDArray[np.uint8], start: Ints, length: Ints) -> Ints:
-    value = np.zeros(len(start), dtype=np.int64)
-    for k in range(int(length.max()) if len(length) else 0):
-        has = length > k
-        value = np.where(has, value * 10 + a[np.where(has, start + k, 0)].astype(np.int64) - ord("0"), value)
-    return value
 
 
 def _qual(text: str) -> float:
