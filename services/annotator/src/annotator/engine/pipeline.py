@@ -65,6 +65,7 @@ def annotate(
     job_id: str = "-",
     plain: bool = True,
     index: bool = True,
+    use_tracks: bool = True,
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> Result:
@@ -79,6 +80,7 @@ def annotate(
     """
     manifest = Manifest.read(reference) if (reference / "manifest.json").exists() else None
     reference_id = manifest.id if manifest else reference.name
+    tracks = manifest.tracks if manifest and use_tracks else ()
     out.mkdir(parents=True, exist_ok=True)
     stem = stem_of(filename)
     report_progress = progress or (lambda _stage, _n: None)
@@ -99,7 +101,7 @@ def annotate(
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
             sink = _Sink(clean, copy, originals, lambda norm: Chain(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
-                provenance=provenance, index=staged_index, normalise=norm))
+                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks))
             try:
                 report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
                     source, filename, sink)
@@ -124,14 +126,18 @@ def annotate(
             staged_plain.rename(files["plain_vcf"])
     files["log"] = out / f"{stem}.vcf.count.log"
     write_count_log(files["log"], filename=filename, reference_id=reference_id, job_id=job_id,
-                    report=report, summary=summary, repairs=merged["header_repairs"], moved=merged["moved"])
+                    report=report, summary=summary, repairs=merged["header_repairs"], moved=merged["moved"],
+                    tracks=tracks)
     files["summary"] = out / "summary.json"
     files["summary"].write_text(json.dumps({
         "job_id": job_id, "input": filename, "reference": reference_id, "gas_version": __version__,
         "tools": tool_versions(), "records_in": report.records_in, "records_out": merged["records_out"],
         "skipped": report.skipped, "alleles_skipped": report.alleles_skipped,
         "moved_by_normalisation": merged["moved"], "header_repairs": merged["header_repairs"],
-        "notes": report.notes, **summary.as_json(),
+        "notes": report.notes,
+        "sources": [{"name": t.name, "kind": t.kind, "version": t.version, "source": t.source, "sha256": t.sha256,
+                     "fields": list(t.fields)} for t in tracks],
+        **summary.as_json(),
     }, indent=1))
     report_progress("done", report.records_out)
     return Result(files, report, summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -67,7 +68,7 @@ DEMO_ID = "gas-demo-1"
 SAMPLE_VARIANTS = 400
 
 
-def write_demo_bundle(directory: Path) -> Manifest:
+def write_demo_bundle(directory: Path, *, tracks: bool = True) -> Manifest:
     """The synthetic demo reference that `make run` installs and the CLI can write."""
     from .genome import generate
     from .samples import write_vcf
@@ -76,5 +77,20 @@ def write_demo_bundle(directory: Path) -> Manifest:
     directory.mkdir(parents=True, exist_ok=True)
     # A sample VCF made against it travels in the bundle: the web app's one-click sample job.
     write_vcf(genome, directory / SAMPLE, SAMPLE_VARIANTS)
-    return write_bundle(genome, directory, reference_id=DEMO_ID, assembly="GASdemo1",
-                        source="synthetic: annotator.synthetic.genome, seed 20261123", extra=(SAMPLE,))
+    manifest = write_bundle(genome, directory, reference_id=DEMO_ID, assembly="GASdemo1",
+                            source="synthetic: annotator.synthetic.genome, seed 20261123", extra=(SAMPLE,))
+    return attach_demo_tracks(genome, directory) if tracks else manifest
+
+
+def attach_demo_tracks(genome: Genome, directory: Path, count: int = SAMPLE_VARIANTS) -> Manifest:
+    """The synthetic dbSNP, ClinVar, gnomAD and panel tracks (synthetic.tracks), installed as an operator's
+    `gas references install-track` would install the real ones."""
+    from ..track_builder import attach
+    from .tracks import DEMO_TRACKS, write_sources
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = write_sources(genome, Path(tmp), count)
+        for name, source, kind, fields, version in DEMO_TRACKS:
+            manifest = attach(directory, sources[source], name=name, kind=kind, fields=fields, version=version,
+                              origin=f"synthetic: annotator.synthetic.tracks ({source})")
+    return manifest

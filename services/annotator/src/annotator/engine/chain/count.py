@@ -9,11 +9,15 @@ import argparse
 import io
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
+from gas_shared.contract.bundle import Track
+
 from ..report.summary import Flanks, Summariser
+from ..report.tracks import Meanings, TrackCounts, matched
 from ..report.variant_index import VariantIndex
 
 CHUNK = 1 << 20
@@ -39,15 +43,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flanks", type=Path, help="a cache of the gene flanks, made from --gff3 if missing")
     parser.add_argument("--counts", type=Path, required=True)
     parser.add_argument("--index", type=Path, help="a folder to spool the variant index's rows and variants to")
+    parser.add_argument("--tracks", default="[]", help="the bundle's tracks the chain applied, as JSON")
     args = parser.parse_args(argv)
     flanks = Flanks.cached(args.gff3, args.flanks)
     counter = Summariser(flanks, 8)
-    index = VariantIndex(args.index, flanks) if args.index else None
+    meanings = Meanings.of(tuple(Track.of(t) for t in json.loads(args.tracks)))
+    index = VariantIndex(args.index, flanks, meanings) if args.index else None
+    tracks = TrackCounts()
     for block in stdin_lines():
         parsed = counter.feed(block)
+        found = matched(parsed, meanings) if meanings.any else None
+        if found:
+            tracks.add(found, meanings)
         if index:
-            index.feed(parsed)
-    counts = counter.result().to_counts()
+            index.feed(parsed, found)
+    summary = counter.result()
+    if meanings.known:
+        summary.known = tracks.known
+    summary.clinical = tracks.clinical
+    if meanings.panels:
+        summary.panels = Counter({name: tracks.panels[name] for name in meanings.panels})
+    counts = summary.to_counts()
     if index:
         counts["index"] = index.close()
     args.counts.write_text(json.dumps(counts))

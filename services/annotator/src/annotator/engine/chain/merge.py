@@ -28,7 +28,10 @@ from typing import Any, cast
 import pysam
 from pysam.libcbgzf import BGZFile
 
+from gas_shared.contract.bundle import Track
+
 from ..report.variant_index import RecordIndex, pack
+from . import tracks as track_stages
 from .count import stdin_lines
 from .merger import SELF_CHECK_FAILED, Merger, SelfCheckError, check_terms
 
@@ -70,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plain", type=Path)
     parser.add_argument("--index", type=Path, help="the variant index to write (.explore.npz)")
     parser.add_argument("--provenance", default="{}", help="##KEY=VALUE lines for the output header, as JSON")
+    parser.add_argument("--tracks", default="[]", help="the bundle's tracks the chain applies, as JSON")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -87,11 +91,12 @@ def _counter(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     spool = _spool(args)
     return subprocess.Popen([sys.executable, "-m", "annotator.engine.chain.count", "--gff3", str(args.gff3),
                              *(["--flanks", str(args.flanks)] if args.flanks else []), "--counts", str(args.counts),
-                             *(["--index", str(spool)] if spool else [])],
+                             *(["--index", str(spool)] if spool else []), "--tracks", args.tracks],
                             stdin=subprocess.PIPE, pipesize=1 << 20)
 
 
 def _run(args: argparse.Namespace) -> int:
+    tracks = tuple(Track.of(t) for t in json.loads(args.tracks))
     counter = _counter(args)
     assert counter.stdin is not None
     body = args.out.with_name(args.out.name + ".body")
@@ -102,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         plain = stack.enter_context(plain_body.open("wb")) if plain_body else None
         spool = _spool(args)
         record_index = RecordIndex(spool) if spool else None
-        merger = Merger(out, plain, record_index)
+        merger = Merger(out, plain, record_index, track_stages.tags(tracks))
         for block in stdin_lines():  # csq's output
             records = block
             while records.startswith(b"#"):  # csq's header comes first
@@ -129,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
     check_terms(counts["by_consequence"])
     if record_index and spool:  # only once the self-check has passed: an index never describes a bad output
         pack(spool, args.index, {**counts.pop("index"), **record_index.close()})
-    header, repairs = merger.output_header(csq_header, json.loads(args.provenance))
+    header, repairs = merger.output_header(csq_header, json.loads(args.provenance), track_stages.output_lines(tracks))
     text = ("\n".join(header) + "\n").encode()
     _assemble(args.out, body, text)
     if args.plain and plain_body:

@@ -1,10 +1,12 @@
 """The merge's core: user records in, in order; csq's pieces in, in csq's order; merged records out, in the
-user's order, with BCSQ (and GASNORM where normalisation moved an ALT) in their INFO."""
+user's order, with BCSQ (and GASNORM where normalisation moved an ALT, and the tracks' tags where a track
+matched) in their INFO."""
 
 from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -16,7 +18,7 @@ from gas_shared.contract.consequences import KNOWN_TERMS
 from .. import alleles
 from ..check.columns import NEWLINE, TAB, Ints, whole_numbers
 from ..report.variant_index import RecordIndex
-from .records import BlockError, RecordBlock
+from .records import BlockError, RecordBlock, ours_pattern
 
 RECORD, OLD = "GASREC=", "GASOLD="
 SELF_CHECK_FAILED = 3  # the merge's exit code when its own output does not add up
@@ -51,6 +53,19 @@ class Piece:
     where: tuple[str, str, str]  # POS, REF, ALT as annotated
     moved: bool
     bcsq: str
+    tracks: dict[str, str] = field(default_factory=dict)  # what the tracks matched: tag -> value
+
+    @classmethod
+    def of(cls, sent: int, where: tuple[str, str, str], moved: bool, items: list[str]) -> Piece:
+        """From the INFO items csq returned after GASREC (and GASOLD): the tracks' tags, then BCSQ."""
+        bcsq, found = "", {}
+        for item in items:
+            key, _, value = item.partition("=")
+            if key == "BCSQ":
+                bcsq = value
+            elif key and key != OLD[:-1]:
+                found[key] = value
+        return cls(sent, where, moved, bcsq, found)
 
 
 @dataclass
@@ -79,8 +94,11 @@ class Merger:
     record at a time (`_merged`), by the same rules.
     """
 
-    def __init__(self, out: Writer, plain: Writer | None, index: RecordIndex | None = None):
+    def __init__(self, out: Writer, plain: Writer | None, index: RecordIndex | None = None,
+                 tags: tuple[str, ...] = ()):
         self._out, self._plain, self._index = out, plain, index
+        self._tags = tags  # the tracks' INFO tags, in the order the chain adds them
+        self._ours = ours_pattern(tags)
         self.header: list[str] = []
         self.header_done = False
         self.columns = 0
@@ -116,7 +134,7 @@ class Merger:
             data = data[cut:]
         if data:
             try:
-                block = RecordBlock.of(data, self.columns, self.records_in + 1)
+                block = RecordBlock.of(data, self.columns, self.records_in + 1, self._ours)
             except BlockError as e:
                 raise SelfCheckError(str(e)) from None
             self.records_in += len(block.starts)
@@ -153,24 +171,20 @@ class Merger:
         for i in np.flatnonzero(old).tolist():
             self._complex_piece(data[starts[i]: ends[i]].decode(), int(numbers[i]))
         simple = ~old
-        last = semis[np.searchsorted(semis, ends) - 1]  # the last ';' of each line: BCSQ= follows it, if any
-        has = simple & (last > info) & (last < ends) & _at(a, last + 1, b"BCSQ=")
-        spans = zip(np.where(has, last + 6, 0).tolist(), np.where(has, ends, 0).tolist(), strict=True)
+        # What follows GASREC (the tracks' tags, then BCSQ), as it will stand in the user's INFO.
+        has = simple & (first < ends)
+        spans = zip(np.where(has, first + 1, 0).tolist(), np.where(has, ends, 0).tolist(), strict=True)
         values = [data[b:e] for (b, e), keep in zip(spans, simple.tolist(), strict=True) if keep]
         self._simple_nums = np.concatenate((self._simple_nums, numbers[simple]))
         self._simple_bcsq += values
 
     def _complex_piece(self, line: str, number: int) -> None:
         fields = line.split("\t")
-        old, bcsq = "", ""
-        for item in fields[7].split(";"):
-            if item.startswith(OLD):
-                old = item[len(OLD):]
-            elif item.startswith("BCSQ="):
-                bcsq = item[5:]
+        items = fields[7].split(";")[1:]  # after GASREC
+        old = next((item[len(OLD):] for item in items if item.startswith(OLD)), "")
         parts = old.split("|")
         sent = int(parts[4]) if len(parts) > 4 else 1
-        self._pieces.setdefault(number, []).append(Piece(sent, (fields[1], fields[3], fields[4]), True, bcsq))
+        self._pieces.setdefault(number, []).append(Piece.of(sent, (fields[1], fields[3], fields[4]), True, items))
 
     # -- merged records out ---------------------------------------------------------------------------------
 
@@ -227,17 +241,17 @@ class Merger:
         inserts: list[bytes] = []
         for i, simple in enumerate(taking.tolist()):
             if simple and not alone[i]:
-                bcsq = next(values)
-                if bcsq:
+                added = next(values)
+                if added:
                     ie = info_e[i]
                     cut_from.append(ie - 1 if empty[i] and data[ie - 1: ie] == b"." else ie)
                     cut_to.append(ie)
-                    inserts.append(b"BCSQ=" + bcsq if empty[i] else b";BCSQ=" + bcsq)
+                    inserts.append(added if empty[i] else b";" + added)
             elif counts[i]:
                 number = int(nums[i])
                 got = self._pieces.pop(number, [])
                 if simple:
-                    got.append(Piece(1, ("", "", ""), False, next(values).decode()))
+                    got.append(Piece.of(1, ("", "", ""), False, next(values).decode().split(";")))
                 cut_from.append(starts[i])
                 cut_to.append(ends[i] + 1)
                 inserts.append(self._merged(data[starts[i]: ends[i]].decode(), number, got).encode())
@@ -274,13 +288,22 @@ class Merger:
             index = indices[p.sent - 1]
             if p.moved and p.where != (fields[1], fields[3].upper(), alts[index].upper()):
                 moved.append(f"{index + 1}|{'|'.join(p.where)}")
+        added = []
+        for tag in self._tags:  # one value per ALT of the user's record, '.' where the ALT matched nothing
+            values = ["."] * len(alts)
+            for p in got:
+                if tag in p.tracks:
+                    values[indices[p.sent - 1]] = p.tracks[tag]
+            if any(v != "." for v in values):
+                added.append(f"{tag}={','.join(values)}")
+        added += ([f"BCSQ={bcsq}"] if bcsq else []) + ([f"GASNORM={','.join(moved)}"] if moved else [])
         info = fields[7]
-        had = "BCSQ=" in info or "GASNORM=" in info
-        if not bcsq and not moved and not had:
+        ours = ("BCSQ=", "GASNORM=", *(f"{tag}=" for tag in self._tags))
+        had = self._ours.search(("\t" + info).encode()) is not None
+        if not added and not had:
             return line + "\n"
-        added = ([f"BCSQ={bcsq}"] if bcsq else []) + ([f"GASNORM={','.join(moved)}"] if moved else [])
         self.moved += bool(moved)
-        kept = [] if info in (".", "") else [i for i in info.split(";") if not i.startswith(("BCSQ=", "GASNORM="))]
+        kept = [] if info in (".", "") else [i for i in info.split(";") if not i.startswith(ours)]
         fields[7] = ";".join(kept + added) or "."
         return "\t".join(fields) + "\n"
 
@@ -293,29 +316,31 @@ class Merger:
         if self.records_out != self.records_in:
             raise SelfCheckError(f"{self.records_in} records read but {self.records_out} written")
 
-    def output_header(self, csq_lines: list[str], provenance: dict[str, str]) -> tuple[list[str], list[str]]:
+    def output_header(self, csq_lines: list[str], provenance: dict[str, str],
+                      track_lines: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """The user's header with GAS's lines and repairs (before #CHROM), and the repairs alone."""
+        ours_tags = {"BCSQ", "GASNORM", *self._tags}
         declared: dict[str, set[str]] = {"INFO": set(), "FORMAT": set(), "FILTER": {"PASS"}, "contig": set()}
         kept = []
         for line in self.header[:-1]:
             found = DECLARED.match(line)
             if found:
                 declared[found.group(1)].add(found.group(2))
-                if found.group(1) == "INFO" and found.group(2) in ("BCSQ", "GASNORM"):
+                if found.group(1) == "INFO" and found.group(2) in ours_tags:
                     continue  # ours replace them
-            if line.startswith("##GAS_"):
+            if line.startswith("##GAS_"):  # the provenance of an earlier GAS run, tracks too
                 continue
             kept.append(line)
         used = self.used
         wanted = {
-            "INFO": used.info - {"BCSQ", "GASNORM"},
+            "INFO": used.info - ours_tags,
             "FORMAT": {k for f in used.format_keys for k in f.split(":") if k},
             "FILTER": {f for v in used.filters if v != "." for f in v.split(";")},
             "contig": used.contigs,
         }
         repairs = [ASSUMED[kind].format(name) for kind, names in wanted.items()
                    for name in sorted(names - declared[kind])]
-        ours = [line for line in csq_lines if line.startswith("##INFO=<ID=BCSQ,")] + [NORM_LINE]
+        ours = [*track_lines, *(line for line in csq_lines if line.startswith("##INFO=<ID=BCSQ,")), NORM_LINE]
         ours += [f"##{key}={value}" for key, value in provenance.items()]
         return [*kept, *repairs, *ours, self.header[-1]], repairs
 

@@ -13,6 +13,16 @@ from .. import alleles
 from ..check.columns import BASE, NEWLINE, TAB, UPPER, Ints, _within, contig_runs
 
 KEY_BYTES = re.compile(rb";([^=;]+)")
+OURS = (b"BCSQ", b"GASNORM")  # the INFO tags GAS writes, whatever the bundle's tracks add
+
+
+def ours_pattern(tags: tuple[str, ...] = ()) -> re.Pattern[bytes]:
+    """Finds a record INFO that already has one of GAS's tags (the upload was annotated before)."""
+    names = b"|".join(re.escape(t) for t in (*OURS, *(t.encode() for t in tags)))
+    return re.compile(rb"(?:\t|;)(?:" + names + rb")=")
+
+
+DEFAULT_OURS = ours_pattern()
 
 
 class BlockError(ValueError):
@@ -39,7 +49,7 @@ class RecordBlock:
     cursor: int = 0
 
     @classmethod
-    def of(cls, data: bytes, columns: int, first: int) -> RecordBlock:
+    def of(cls, data: bytes, columns: int, first: int, ours: re.Pattern[bytes] = DEFAULT_OURS) -> RecordBlock:
         a = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(a == NEWLINE)
         starts = np.concatenate(([0], ends[:-1] + 1))
@@ -66,7 +76,7 @@ class RecordBlock:
             fields = data[starts[i]: ends[i]].decode().split("\t", 5)
             k[i] = len(alleles.annotatable(int(fields[1]), fields[3], fields[4])[0])
         # A record whose INFO already has our tags is merged one at a time, which replaces them.
-        for match in re.finditer(rb"(?:\t|;)(?:BCSQ|GASNORM)=", data):
+        for match in ours.finditer(data):
             one_by_one[int(np.searchsorted(ends, match.start()))] = True
         one_by_one &= k > 0
         empty_info = (info_e == info_s) | ((info_e - info_s == 1) & (a[np.minimum(info_s, len(a) - 1)] == ord(".")))

@@ -1,11 +1,13 @@
-"""Chain: [bcftools norm |] bcftools csq | merge (the consequences written back into the user's records,
-compressed, indexed and counted), as child processes joined by pipes, like a shell pipeline. Every stage runs
-at once, each on a core of its own when there is one.
+"""Chain: [bcftools norm |] [bcftools annotate |]... bcftools csq | merge (the consequences, and what the
+bundle's tracks matched, written back into the user's records, compressed, indexed and counted), as child
+processes joined by pipes, like a shell pipeline. Every stage runs at once, each on a core of its own when
+there is one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -16,8 +18,9 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from gas_shared.contract.bundle import FASTA, GFF3
+from gas_shared.contract.bundle import FASTA, GFF3, Track
 
+from . import tracks as track_stages
 from .merger import SELF_CHECK_FAILED
 from .spooler import Spooler
 
@@ -38,7 +41,7 @@ class Chain:
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
                  flanks: Path, originals: Path, provenance: dict[str, str], index: Path | None = None,
-                 normalise: bool = False):
+                 normalise: bool = False, tracks: tuple[Track, ...] = ()):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
@@ -46,12 +49,14 @@ class Chain:
             # user's that the header might not declare ever reaches bcftools).
             stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e",
                                              "--old-rec-tag", OLD_RECORD, "-Ou", "-o", "-", "-"]))
+        stages += [track_stages.stage(track, reference, work, TOOL) for track in tracks]
         # --force: a record on a contig the gene models never mention (a scaffold) is intergenic, not an error.
         stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-o", "-",
                                         "-"]))
         stages.append(("merging", [*MERGE, "--originals", str(originals), "--gff3", gff3, "--flanks", str(flanks),
                                    "--counts", str(counts), "--out", str(staged),
                                    "--provenance", json.dumps(provenance),
+                                   "--tracks", json.dumps([dataclasses.asdict(t) for t in tracks]),
                                    *(["--plain", str(plain)] if plain else []),
                                    *(["--index", str(index)] if index else [])]))
         staged.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from gas_shared.contract.bundle import Track
 from gas_shared.contract.consequences import IMPACT_ORDER
 
 from ..check.validation import Report
@@ -14,11 +15,13 @@ REGIONS = ("CDS", "splice", "UTR", "intronic", "non-coding", "upstream", "downst
 
 
 def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str, report: Report,
-                    summary: Summary, repairs: Sequence[str] = (), moved: int = 0) -> None:
+                    summary: Summary, repairs: Sequence[str] = (), moved: int = 0,
+                    tracks: Sequence[Track] = ()) -> None:
     lines = [
         "# GAS annotation count log",
         f"# input: {filename}",
         f"# reference: {reference_id}",
+        *(f"# track: {t.name} {t.version} ({t.kind}; {t.source}; sha256 {t.sha256})" for t in tracks),
         f"# job: {job_id}",
         "",
         f"Records read\t{report.records_in}",
@@ -37,6 +40,14 @@ def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str
         "## By consequence",
         *(f"{term}\t{n}" for term, n in summary.by_consequence.most_common()),
     ]
+    if summary.known is not None:  # as AnnTools counted dbSNP overlaps
+        lines += ["", "## Known variants (matched by allele in a known-variant track)",
+                  f"known\t{summary.known}", f"novel\t{summary.novel}"]
+    if summary.clinical:
+        lines += ["", "## Clinical significance (variants)",
+                  *(f"{name}\t{n}" for name, n in summary.clinical.most_common())]
+    if summary.panels is not None:
+        lines += ["", "## Variants in regions", *(f"{name}\t{n}" for name, n in summary.panels.items())]
     if report.skipped:
         lines += ["", "## Kept without consequences", *(f"{why}\t{n}" for why, n in report.skipped.items())]
     if report.alleles_skipped:

@@ -183,19 +183,35 @@ class Summary:
     by_consequence: Counter[str] = field(default_factory=Counter)
     by_impact: Counter[str] = field(default_factory=Counter)
     genes: Counter[str] = field(default_factory=Counter)
+    # What the bundle's tracks matched: None where no track says (no known-variant track: no known count).
+    known: int | None = None
+    clinical: Counter[str] = field(default_factory=Counter)
+    panels: Counter[str] | None = None
 
     def to_counts(self) -> dict[str, Any]:
         """As the tee hands it to the job (a JSON file between two processes)."""
         return {"variants": self.variants, "by_region": self.by_region, "by_consequence": self.by_consequence,
-                "by_impact": self.by_impact, "genes": self.genes}
+                "by_impact": self.by_impact, "genes": self.genes, "known": self.known, "clinical": self.clinical,
+                "panels": self.panels}
 
     @classmethod
     def from_counts(cls, counts: dict[str, Any]) -> Summary:
+        panels = counts.get("panels")
         return cls(counts["variants"], Counter(counts["by_region"]), Counter(counts["by_consequence"]),
-                   Counter(counts["by_impact"]), Counter(counts["genes"]))
+                   Counter(counts["by_impact"]), Counter(counts["genes"]), counts.get("known"),
+                   Counter(counts.get("clinical") or {}), None if panels is None else Counter(panels))
+
+    @property
+    def novel(self) -> int | None:
+        return None if self.known is None else self.variants - self.known
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        tracks: dict[str, Any] = {} if self.known is None else {"known": self.known, "novel": self.novel}
+        if self.clinical:
+            tracks["clinical"] = dict(self.clinical.most_common())
+        if self.panels is not None:
+            tracks["in_regions"] = dict(self.panels)
+        return {**({"tracks": tracks} if tracks else {}),
             "variants": self.variants,
             "by_region": dict(self.by_region.most_common()),
             "by_consequence": dict(self.by_consequence.most_common()),
@@ -284,7 +300,7 @@ class Summariser:
             raise ValueError("bcftools csq wrote a record with the wrong number of columns")
         t = tabs.reshape(len(ends), self._columns - 1)
         self.variants += len(ends)
-        record, value, value_end = _bcsq_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
+        record, value, value_end = info_values(a, ends, t[:, 6] + 1, t[:, 7] if self._columns > 8 else ends)
         pipes = np.append(np.flatnonzero(a == PIPE), len(a))
         commas = np.append(np.flatnonzero(a == COMMA), len(a))
         entries = Entries.of(commas, value, value_end)
@@ -351,20 +367,23 @@ class Summariser:
         return Summary(self.variants, Counter(by_region), Counter(by_term), Counter(by_impact), by_gene)
 
 
-def _bcsq_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints) -> tuple[Ints, Ints, Ints]:
-    """(record, value start, value end) for each record with a BCSQ key in its INFO column."""
-    equals = np.flatnonzero(a == EQUALS)
-    equals = equals[equals >= len(KEY)]
-    key = np.ones(len(equals), dtype=bool)
-    for k, byte in enumerate(KEY):
-        key &= a[equals - len(KEY) + k] == byte
-    at = equals[key] - len(KEY)  # where "BCSQ=" begins
+def info_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints, key: bytes = KEY,
+                equals: Ints | None = None, semicolons: Ints | None = None) -> tuple[Ints, Ints, Ints]:
+    """(record, value start, value end) for each record with `key` (BCSQ unless told) in its INFO column.
+    `equals` (every '=') and `semicolons` (every ';', then len(a)) may be given, to look for several keys."""
+    equals = np.flatnonzero(a == EQUALS) if equals is None else equals
+    equals = equals[equals >= len(key)]
+    found = np.ones(len(equals), dtype=bool)
+    for k, byte in enumerate(key):
+        found &= a[equals - len(key) + k] == byte
+    at = equals[found] - len(key)  # where "KEY=" begins
     record = np.searchsorted(ends, at)
     before = a[np.maximum(at - 1, 0)]
     own = (at >= info_start[record]) & (at < info_end[record]) & ((before == TAB) | (before == SEMICOLON))
     at, record = at[own], record[own]
-    value = at + len(KEY) + 1
-    semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
+    value = at + len(key) + 1
+    if semicolons is None:
+        semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
     value_end = np.minimum(semicolons[np.searchsorted(semicolons, value)], info_end[record])
     return record, value, value_end
 

@@ -23,6 +23,7 @@ from gas_shared.contract.variant_index import SAMPLE_BYTES, VERSION
 
 from ..check.columns import NEWLINE, Ints, _within, distinct, whole_numbers
 from .summary import Flanks, Parsed
+from .tracks import Matched, Meanings
 
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
 assert len(TERMS) <= 32, "row_terms is a uint32 mask"
@@ -88,17 +89,21 @@ class Spool:
 class VariantIndex:
     """The rows and variants tables, from csq's records (Summariser's blocks)."""
 
-    def __init__(self, folder: Path, flanks: Flanks):
+    def __init__(self, folder: Path, flanks: Flanks, meanings: Meanings | None = None):
         self._spool = Spool(folder, "variants")
         self._flanks = flanks
+        self._meanings = meanings or Meanings()
         self.contigs, self.genes, self.transcripts, self.biotypes = Codes(), Codes(), Codes(), Codes()
+        self.clinical = Codes()
         self._term_masks: dict[str, tuple[int, int]] = {}
         self.variants = self.rows = 0
 
-    def feed(self, block: Parsed) -> None:
+    def feed(self, block: Parsed, found: Matched | None = None) -> None:
         a, t, n = block.a, block.tabs, len(block.ends)
         if not n:
             return
+        if found:
+            self._tracks(a, found)
         spool, base = self._spool, self.variants
         info = t[:, 6] + 1
         semis = np.append(np.flatnonzero(a == ord(";")), len(a))
@@ -148,6 +153,20 @@ class VariantIndex:
             spool.add_texts(name, a, merged(s, 0, "i8"), merged(f - s, 0, "i8"))
         self.variants += n
         self.rows += rows
+
+    def _tracks(self, a: NDArray[np.uint8], found: Matched) -> None:
+        """The variants' columns of what the tracks matched (only those the bundle's tracks can fill)."""
+        spool, meanings = self._spool, self._meanings
+        if meanings.known:
+            spool.add_texts("variant_known_id", a, found.known_start, found.known_length)
+        if meanings.clinical:
+            names, local = found.clinical
+            codes = self.clinical.of(names, np.maximum(local, 0))
+            spool.add("variant_clinical", np.where(local >= 0, codes, -1), "i4")
+        if meanings.frequency:
+            spool.add("variant_frequency", found.frequency, "f4")
+        if meanings.panels:
+            spool.add("variant_panels", found.panels, "u4")
 
     def _terms(self, block: Parsed) -> tuple[Ints, NDArray[np.int8]]:
         """Each entry's consequence as a bit mask over TERMS, and its worst impact's rank ('@POS' entries,
@@ -199,7 +218,9 @@ class VariantIndex:
         """Closes the spool; the meta this part contributes."""
         self._spool.close()
         return {"variants": self.variants, "rows": self.rows, "contigs": self.contigs.names,
-                "genes": self.genes.names, "transcripts": self.transcripts.names, "biotypes": self.biotypes.names}
+                "genes": self.genes.names, "transcripts": self.transcripts.names, "biotypes": self.biotypes.names,
+                "clinical": self.clinical.names, "panels": list(self._meanings.panels),
+                "known_tags": list(self._meanings.known), "frequency_tag": self._meanings.frequency}
 
 
 class RecordIndex:

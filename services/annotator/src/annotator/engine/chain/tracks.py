@@ -1,0 +1,44 @@
+"""The bundle's annotation tracks in the chain: a bcftools annotate stage per track, between the minimal
+records (after norm, so known variants match GAS's normalised ALTs) and csq.
+
+bcftools annotate matches a VCF annotation file only against an indexed input, and the chain streams; so
+`install-track` turns a VCF source into a tab-delimited table (CHROM POS REF ALT and the carried fields),
+which annotate matches by allele as it streams, holding only the table's current window. A BED track is
+matched by overlap. Each stage writes its fields as INFO tags (`<track>_<field>`, one value per minimal
+record), which the merge writes back per ALT into the user's records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gas_shared.contract.bundle import REGIONS, Track
+
+
+def stage(track: Track, reference: Path, work: Path, tool: list[str]) -> tuple[str, list[str]]:
+    """The `bcftools annotate` stage that applies `track`, reading and writing BCF (the header is GAS's)."""
+    header = work / f"track-{track.name}.hdr"
+    header.write_text("".join(
+        f'##INFO=<ID={tag},Number=1,Type=String,Description="{track.description(field)}">\n'
+        for tag, field in zip(track.tags, track.fields or ("name",), strict=True)))
+    columns = ["CHROM", "FROM", "TO"] if track.kind == REGIONS else ["CHROM", "POS", "REF", "ALT"]
+    columns += [f"INFO/{tag}" for tag in track.tags]
+    return (f"annotating with {track.name}",
+            [*tool, "annotate", "-a", str(reference / track.file), "-c", ",".join(columns), "-h", str(header),
+             "--no-version", "-Ou", "-o", "-", "-"])
+
+
+def output_lines(tracks: tuple[Track, ...]) -> list[str]:
+    """The output header's lines for the tracks' tags: one value per ALT of the user's record ('.' where the
+    ALT had none), and the track's provenance."""
+    lines = []
+    for track in tracks:
+        for tag, field in zip(track.tags, track.fields or ("name",), strict=True):
+            lines.append(f'##INFO=<ID={tag},Number=A,Type=String,Description="{track.description(field)}">')
+        lines.append(f'##GAS_track=<ID={track.name},Kind={track.kind},Version="{track.version}",'
+                     f'Source="{track.source}",Sha256={track.sha256}>')
+    return lines
+
+
+def tags(tracks: tuple[Track, ...]) -> tuple[str, ...]:
+    return tuple(tag for track in tracks for tag in track.tags)
