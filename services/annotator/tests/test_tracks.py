@@ -90,7 +90,8 @@ def test_the_counts_equal_what_the_output_holds(sample_job):
 def test_every_job_records_the_tracks_it_used(reference, sample_job):
     _, result = sample_job
     manifest = Manifest.read(reference)
-    header = [line for line in gzip.open(result.files["vcf"], "rt") if line.startswith("##")]
+    with gzip.open(result.files["vcf"], "rt") as vcf:
+        header = [line for line in vcf if line.startswith("##")]
     summary = json.loads(result.files["summary"].read_text())
     assert [s["name"] for s in summary["sources"]] == [t.name for t in manifest.tracks]
     for track in manifest.tracks:
@@ -127,6 +128,7 @@ def test_a_record_written_unnormalised_matches_in_its_normalised_form(reference,
     chrom, pos, ref, alt = _site(0)
     after = GENOME.base(chrom, pos + 1)
     path, result, (line,) = _one(reference, tmp_path, f"{chrom}\t{pos}\t.\t{ref}{after}\t{alt}{after}\t9\t.\t.\n")
+    assert_kept(path, result.files["vcf"], TAGS)
     assert info(line, "dbsnp_ID") == "rs1000"
     assert info(line, "GASNORM")  # says that it was annotated as the trimmed form
     assert line.split("\t")[3:5] == [f"{ref}{after}", f"{alt}{after}"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -29,16 +30,22 @@ class BundleCache:
         self._checked: set[str] = set()
 
     def local(self, reference_id: str) -> Path:
-        """The bundle's directory on this disk, downloaded (and checked) the first time it is asked for."""
+        """The bundle's directory on this disk, downloaded (and checked) the first time it is asked for, and
+        brought up to date when the installed manifest changed (a track was attached: only new or changed
+        files are fetched)."""
         if "/" in reference_id or reference_id.startswith("."):
             raise UnknownReference(reference_id)
         with self._guard:
             lock = self._locks.setdefault(reference_id, threading.Lock())
         with lock:  # one download per bundle, however many jobs ask at once
             target = self.cache / reference_id
-            if reference_id in self._checked and (target / MANIFEST).exists():
+            installed = self._bundles.manifest_bytes(reference_id)  # one small GET a job
+            if installed is None:
+                raise UnknownReference(reference_id)
+            current = (target / MANIFEST).exists() and (target / MANIFEST).read_bytes() == installed
+            if current and reference_id in self._checked:
                 return target
-            if not (target / MANIFEST).exists() or not self._whole(target):
+            if not current or not self._whole(target):
                 self._download(reference_id, target)
             self._checked.add(reference_id)
             return target
@@ -48,15 +55,19 @@ class BundleCache:
         return all((directory / n).exists() and sha256(directory / n) == digest for n, digest in manifest.files.items())
 
     def _download(self, reference_id: str, target: Path) -> None:
-        if not self._bundles.exists(reference_id):
-            raise UnknownReference(reference_id)
         self.cache.mkdir(parents=True, exist_ok=True)
+        old = Manifest.read(target).files if (target / MANIFEST).exists() else {}
         with tempfile.TemporaryDirectory(dir=self.cache, prefix=f".{reference_id}-") as tmp:
             work = Path(tmp)
             self._bundles.download(reference_id, MANIFEST, work / MANIFEST)
             manifest = Manifest.read(work)
             for name, digest in manifest.files.items():
-                self._bundles.download(reference_id, name, work / name)
+                if old.get(name) == digest and (target / name).exists():
+                    os.link(target / name, work / name)  # unchanged: not fetched again, unless damaged
+                    if sha256(work / name) != digest:
+                        (work / name).unlink()
+                if not (work / name).exists():
+                    self._bundles.download(reference_id, name, work / name)
                 if sha256(work / name) != digest:
                     raise RuntimeError(f"reference {reference_id}: {name} does not match its checksum")
             if target.exists():

@@ -51,7 +51,7 @@ def fetch(url: str, dest: Path, *, sha256_hex: str | None = None, md5_hex: str |
     a server that ignores Range sends it whole again), then checked against the checksum given."""
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})  # noqa: S310
     open_url = opener or (lambda r: urllib.request.urlopen(r, timeout=60))  # noqa: S310 - the operator's URL
     try:
         response = open_url(request)
@@ -62,8 +62,14 @@ def fetch(url: str, dest: Path, *, sha256_hex: str | None = None, md5_hex: str |
     if response is not None:
         with response:
             resumed = have and getattr(response, "status", 200) == 206
+            length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
             with part.open("ab" if resumed else "wb") as out:
+                start = out.tell()
                 shutil.copyfileobj(response, out, BLOCK)
+                got = out.tell() - start
+        # A dropped connection can end the body early without an error: the length says.
+        if length is not None and got < int(length):
+            raise TrackError(f"{url}: the download stopped after {start + got} bytes; run again to resume")
     digest_sha, digest_md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - the checksum NCBI publishes
     with part.open("rb") as got:
         for block in iter(lambda: got.read(BLOCK), b""):
@@ -94,40 +100,52 @@ def contig_map(source_names: Iterable[str], bundle_names: Sequence[str],
     return found
 
 
-def build_variants(source: Path, bundle: Path, name: str, fields: Sequence[str], *, extra_map: dict[str, str]
-                   | None = None) -> tuple[Path, dict[str, str], int]:
-    """The track table for a VCF source: (the file in `bundle`, each field's Description, rows written)."""
+def build_variants(sources: Sequence[Path], bundle: Path, name: str, fields: Sequence[str], *,
+                   extra_map: dict[str, str] | None = None) -> tuple[Path, dict[str, str], int]:
+    """The track table for a VCF source (several files, one per contig, are taken in the bundle's contig
+    order): (the file in `bundle`, each field's Description, rows written)."""
     fasta = bundle / FASTA
     contigs = pysam.FastaFile(str(fasta)).references
+    source = sources[0]
     header = _vcf_header(source)
     wanted_info = [f for f in fields if f != KNOWN_ID]
     missing = [f for f in wanted_info if f not in header.info]
     if missing:
         raise TrackError(f"{source.name} has no INFO field {', '.join(missing)} (it has "
-                         f"{', '.join(list(header.info)[:20]) or 'none'})")
-    mapping = contig_map(header.contigs, contigs, extra_map)
-    if not mapping and header.contigs:
-        raise TrackError(f"none of {source.name}'s contigs ({', '.join(list(header.contigs)[:5])}…) is in the "
+                         f"{', '.join(str(k) for k in list(header.info)[:20]) or 'none'})")
+    named = [str(c) for c in header.contigs]
+    mapping = contig_map(named, contigs, extra_map)
+    if not mapping and named:
+        raise TrackError(f"none of {source.name}'s contigs ({', '.join(named[:5])}…) is in the "
                          "bundle; give a contig map")
     descriptions = {f: header.info[f].description or f for f in wanted_info}
     if KNOWN_ID in fields:
         descriptions[KNOWN_ID] = "the ID the source gives the variant"
     out = bundle / f"track.{name}.tsv.gz"
-    with tempfile.TemporaryDirectory() as tmp:
-        renames = Path(tmp) / "contigs.txt"
-        renames.write_text("".join(f"{a}\t{b}\n" for a, b in mapping.items()))
-        columns = "\\t".join(["%CHROM", "%POS", "%REF", "%ALT",
-                              *("%ID" if f == KNOWN_ID else f"%INFO/{f}" for f in fields)])
-        stages = [
-            ["annotate", "--rename-chrs", str(renames), "-Ou", "-o", "-", str(source)],
-            ["view", "-t", ",".join(mapping.values()) or ",".join(contigs), "-Ou", "-o", "-", "-"],
-            ["norm", "-f", str(fasta), "-m", "-any", "-c", "wx", "-Ou", "-o", "-", "-"],
-            # query: '-o -' writes a file named '-', and no -o at all crashes pysam's bcftools (a double free).
-            ["query", "-f", columns + "\\n", "-o", "/dev/stdout", "-"],
-        ]
-        rows = _run(stages, out, Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, BGZFile(str(out), "wb", None) as table:
+        rows = 0
+        for each in sources:
+            rows += _table(each, fasta, contigs, fields, table, Path(tmp), extra_map)
     pysam.tabix_index(str(out), seq_col=0, start_col=1, end_col=1, force=True)
     return out, descriptions, rows
+
+
+def _table(source: Path, fasta: Path, contigs: Sequence[str], fields: Sequence[str], table: BGZFile, work: Path,
+           extra_map: dict[str, str] | None) -> int:
+    """One source file's rows, appended to `table`."""
+    mapping = contig_map([str(c) for c in _vcf_header(source).contigs], contigs, extra_map)
+    renames = work / "contigs.txt"
+    renames.write_text("".join(f"{a}\t{b}\n" for a, b in mapping.items()))
+    columns = "\\t".join(["%CHROM", "%POS", "%REF", "%ALT",
+                          *("%ID" if f == KNOWN_ID else f"%INFO/{f}" for f in fields)])
+    stages = [
+        ["annotate", "--rename-chrs", str(renames), "-Ou", "-o", "-", str(source)],
+        ["view", "-t", ",".join(mapping.values()) or ",".join(contigs), "-Ou", "-o", "-", "-"],
+        ["norm", "-f", str(fasta), "-m", "-any", "-c", "wx", "-Ou", "-o", "-", "-"],
+        # query: '-o -' writes a file named '-', and no -o at all crashes pysam's bcftools (a double free).
+        ["query", "-f", columns + "\\n", "-o", "/dev/stdout", "-"],
+    ]
+    return _run(stages, table, work)
 
 
 def build_regions(source: Path, bundle: Path, name: str, *, extra_map: dict[str, str] | None = None) -> tuple[
@@ -160,19 +178,21 @@ def build_regions(source: Path, bundle: Path, name: str, *, extra_map: dict[str,
     return out, len(regions)
 
 
-def attach(bundle: Path, source: Path, *, name: str, kind: str, fields: Sequence[str], version: str,
+def attach(bundle: Path, source: Path | Sequence[Path], *, name: str, kind: str, fields: Sequence[str], version: str,
            origin: str, source_sha256: str | None = None, extra_map: dict[str, str] | None = None) -> Manifest:
     """Builds the track from `source` into the bundle directory and writes the manifest with it."""
     manifest = Manifest.read(bundle)
+    sources = [source] if isinstance(source, Path) else list(source)
     if kind == VARIANTS:
         if not fields:
             raise TrackError("a variants track carries at least one field (ID, or INFO keys such as CLNSIG, AF)")
-        out, descriptions, _ = build_variants(source, bundle, name, fields, extra_map=extra_map)
+        out, descriptions, _ = build_variants(sources, bundle, name, fields, extra_map=extra_map)
     elif kind == REGIONS:
-        (out, _), descriptions, fields = build_regions(source, bundle, name, extra_map=extra_map), {}, ()
+        (out, _), descriptions, fields = build_regions(sources[0], bundle, name, extra_map=extra_map), {}, ()
     else:
         raise TrackError(f"kind {kind!r}: {VARIANTS} or {REGIONS}")
-    track = Track(name, kind, out.name, version, origin, source_sha256 or sha256(source), tuple(fields),
+    track = Track(name, kind, out.name, version, origin, source_sha256 or ",".join(sha256(s) for s in sources),
+                  tuple(fields),
                   descriptions)
     index = Path(f"{out}.tbi")
     updated = manifest.with_track(track, {out.name: sha256(out), index.name: sha256(index)})
@@ -196,8 +216,8 @@ def _gzipped(path: Path) -> bool:
         return f.read(2) == b"\x1f\x8b"
 
 
-def _run(stages: list[list[str]], out: Path, work: Path) -> int:
-    """The bcftools stages as one pipeline; the last one's output (commas made '|') to `out`, bgzipped."""
+def _run(stages: list[list[str]], table: BGZFile, work: Path) -> int:
+    """The bcftools stages as one pipeline; the last one's output (commas made '|') to `table`."""
     processes: list[tuple[subprocess.Popen[bytes], Path]] = []
     upstream: IO[bytes] | None = None
     for i, argv in enumerate(stages):
@@ -210,10 +230,9 @@ def _run(stages: list[list[str]], out: Path, work: Path) -> int:
         processes.append((process, errors))
     rows = 0
     assert upstream is not None
-    with BGZFile(str(out), "wb", None) as table:
-        while chunk := upstream.read(BLOCK):
-            rows += chunk.count(b"\n")
-            table.write(chunk.replace(b",", b"|"))
+    while chunk := upstream.read(BLOCK):
+        rows += chunk.count(b"\n")
+        table.write(chunk.replace(b",", b"|"))
     for i, (process, errors) in enumerate(processes):
         if process.wait() != 0:
             said = errors.read_text(errors="replace").strip()[-400:]

@@ -47,3 +47,17 @@ class Bundles:
 
     def download(self, reference_id: str, name: str, dest: Path) -> None:
         self._s3.download_file(self.bucket, f"{reference_id}/{name}", str(dest))
+
+    def manifest_bytes(self, reference_id: str) -> bytes | None:
+        """The installed manifest as stored (None if there is none): what a cached copy is compared with."""
+        found = unless_missing(lambda: self._s3.get_object(Bucket=self.bucket, Key=manifest_key(reference_id)))
+        return found["Body"].read() if found else None
+
+    def download_all(self, reference_id: str, directory: Path) -> Manifest:
+        """The whole bundle into `directory` (to change it, then install it again)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.download(reference_id, MANIFEST, directory / MANIFEST)
+        manifest = Manifest.read(directory)
+        for name in manifest.files:
+            self.download(reference_id, name, directory / name)
+        return manifest
