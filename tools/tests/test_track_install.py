@@ -25,7 +25,7 @@ class _Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 wanted = self.headers.get("Range")
                 server.requests.append(wanted)
                 start = int(wanted[6:-1]) if wanted and ranges else 0
@@ -68,7 +68,7 @@ def test_a_server_that_ignores_range_sends_it_whole_again(tmp_path):
     (tmp_path / "s.gz.part").write_bytes(b"stale bytes")
     server = _Server(ranges=False)
     try:
-        got = fetch(server.url, tmp_path / "s.gz", md5_hex=hashlib.md5(BODY).hexdigest())  # noqa: S324
+        got = fetch(server.url, tmp_path / "s.gz", md5_hex=hashlib.md5(BODY).hexdigest())
     finally:
         server.close()
     assert got.path.read_bytes() == BODY
