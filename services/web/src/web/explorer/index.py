@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gas_shared.contract.variant_index import ARRAYS, TEXTS, VERSION
+from gas_shared.contract.variant_index import ARRAYS, OPTIONAL_ARRAYS, OPTIONAL_TEXTS, TEXTS, VERSION
 
 Ints = NDArray[np.int64]
 
@@ -98,7 +98,10 @@ class VariantIndex:
             return np.memmap(archive, dtype=dtype, mode="r", offset=offset, shape=shape)
 
         self.arrays: dict[str, NDArray[Any]] = {name: mapped(name) for name in ARRAYS}
+        self.arrays |= {name: mapped(name) for name in OPTIONAL_ARRAYS if name in members}  # what tracks filled
         self.texts = {name: Texts(mapped(f"{name}_text"), mapped(f"{name}_end")) for name in TEXTS}
+        self.texts |= {name: Texts(mapped(f"{name}_text"), mapped(f"{name}_end")) for name in OPTIONAL_TEXTS
+                       if f"{name}_text" in members}
 
     def column(self, name: str) -> NDArray[Any]:
         return self.arrays[name]

@@ -1,5 +1,6 @@
 """Queries over a job's variant index: one filter (gene list, consequence terms, impacts, region, IDs,
-FILTER values, free text) drives the table's pages, the exact counts, the chart and the exports.
+FILTER values, free text, and what the reference's tracks matched: known or novel, clinical class, population
+frequency, regions) drives the table's pages, the exact counts, the chart and the exports.
 
 Every filter becomes a boolean mask over the index's rows (numpy, a few milliseconds per million rows);
 pages are keyset pages over a fixed order per sort key (the cursor is a row's rank in that order, so a page
@@ -29,7 +30,10 @@ MAX_LIST, MAX_TEXT = 2000, 200
 REGION = re.compile(r"^\s*([^\s:]+)(?::\s*([\d,]+)(?:\s*-\s*([\d,]+))?)?\s*$")
 LIST_SPLIT = re.compile(r"[\s,;]+")
 TSV_COLUMNS = ("chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "transcript", "biotype",
-               "consequence", "impact", "protein_change", "dna_change")
+               "consequence", "impact", "protein_change", "dna_change", "known_id", "clinical", "frequency",
+               "regions")
+KNOWN_STATES = ("known", "novel")
+CLASS_SPLIT = re.compile(r"[/|,]")
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
 
 
@@ -44,6 +48,19 @@ def _listed(values: Iterable[str]) -> tuple[str, ...]:
     if len(found) > MAX_LIST:
         raise FilterError(f"At most {MAX_LIST:,} values per field, please.")
     return tuple(dict.fromkeys(found))
+
+
+def _frequency(values: list[str], side: str) -> float | None:
+    text = " ".join(values).strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise FilterError(f"Frequency {side} is a number from 0 to 1 (e.g. 0.01), not {text[:20]!r}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,11 @@ class Filter:
     ids: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()
     text: str = ""
+    known: str = ""  # 'known' or 'novel' (by the reference's known-variant tracks)
+    clinical: tuple[str, ...] = ()  # clinical classes, as ClinVar writes them (any case, '_' or ' ')
+    af_below: float | None = None  # frequency below this, or none known (the rarest of all)
+    af_above: float | None = None  # frequency known and at least this
+    regions: tuple[str, ...] = ()  # inside any of these region tracks
 
     @classmethod
     def of(cls, args: Any) -> Filter:
@@ -101,9 +123,16 @@ class Filter:
         text = " ".join(values("q")).strip()
         if len(text) > MAX_TEXT:
             raise FilterError(f"Search text is limited to {MAX_TEXT} characters.")
+        known = " ".join(values("known")).strip().lower()
+        if known and known not in KNOWN_STATES:
+            raise FilterError("Known is 'known' or 'novel'.")
+        clinical = tuple(dict.fromkeys(c.strip().replace(" ", "_") for v in values("clinical") for c in v.split(",")
+                                       if c.strip()))
         return cls(genes=_listed(values("gene")), terms=tuple(dict.fromkeys(terms)),
                    impacts=tuple(dict.fromkeys(impacts)), region=Region.parse(" ".join(values("region"))),
-                   ids=_listed(values("id")), filters=_listed(values("filter")), text=text)
+                   ids=_listed(values("id")), filters=_listed(values("filter")), text=text, known=known,
+                   clinical=clinical[:MAX_LIST], af_below=_frequency(values("af_below"), "below"),
+                   af_above=_frequency(values("af_above"), "above"), regions=_listed(values("in_region")))
 
     def args(self) -> list[tuple[str, str]]:
         """As query arguments (for links: pages, exports, the API)."""
@@ -112,6 +141,11 @@ class Filter:
         out += [("region", str(self.region))] if self.region else []
         out += [("id", ",".join(self.ids))] if self.ids else []
         out += [("filter", ",".join(self.filters))] if self.filters else []
+        out += [("known", self.known)] if self.known else []
+        out += [("clinical", c) for c in self.clinical]
+        out += [("af_below", f"{self.af_below:g}")] if self.af_below is not None else []
+        out += [("af_above", f"{self.af_above:g}")] if self.af_above is not None else []
+        out += [("in_region", ",".join(self.regions))] if self.regions else []
         return out + ([("q", self.text)] if self.text else [])
 
     @property
@@ -145,6 +179,10 @@ class Row:
     protein_change: str
     dna_change: str
     genotypes: list[tuple[str, str]] = field(default_factory=list)
+    known_id: str = ""  # what the reference's tracks matched ('' / None / [] where they did not, or say nothing)
+    clinical: str = ""
+    frequency: float | None = None
+    regions: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.__dict__.items() if k != "genotypes"},
@@ -172,6 +210,9 @@ class Counts:
     by_impact: dict[str, int]
     genes: list[dict[str, Any]]  # {gene, variants, worst_impact}, most variants first
     genes_total: int
+    known: int | None = None  # None: the reference has no known-variant track
+    novel: int | None = None
+    by_clinical: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -194,6 +235,10 @@ class Explorer:
         self._row_variant = a["row_variant"]
         self._orders: dict[str, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
         self._lock = threading.Lock()
+        self.clinical_seen: list[str] = meta.get("clinical", [])
+        self.regions_seen: list[str] = meta.get("panels", [])
+        self.has_known = "variant_known_id" in index.texts
+        self.has_frequency = "variant_frequency" in a
 
     # -- masks ----------------------------------------------------------------------------------------------
 
@@ -220,6 +265,7 @@ class Explorer:
             codes = [c for c, v in enumerate(self.filters_seen) if wanted & {p.lower() for p in v.split(";")}]
             records = np.isin(a["record_filter"], np.array(codes or [-2], dtype=np.int32))
             variant_masks.append(records[a["variant_record"] - 1])
+        variant_masks += self._tracks(f)
         if f.text:
             for word in f.text.split():
                 masks.append(self._text(word))
@@ -244,11 +290,46 @@ class Explorer:
         return found
 
     def _ids(self, ids: tuple[str, ...]) -> NDArray[np.bool_]:
-        """Variants whose ID column holds any of `ids` as a whole ID (the column may list several, split by ';')."""
+        """Variants whose ID column holds any of `ids` as a whole ID (the column may list several, split by ';'),
+        or whose known ID (from the reference's tracks: an rs number) is one of them."""
         texts = self.index.texts["variant_id"]
         out = np.zeros(len(texts), dtype=bool)
         out[texts.whole(ids)] = True
+        if self.has_known:
+            out[self.index.texts["variant_known_id"].whole(ids)] = True
         return out
+
+    def _tracks(self, f: Filter) -> list[NDArray[np.bool_]]:
+        """Variant masks for what the tracks matched; a filter the job's tracks cannot answer is an error."""
+        a, masks = self.index.arrays, []
+        if f.known:
+            if not self.has_known:
+                raise FilterError("This job's reference has no known-variant track, so known and novel are unknown.")
+            texts = self.index.texts["variant_known_id"]
+            length = np.diff(np.concatenate(([-1], texts.end.astype(np.int64)))) - 1
+            masks.append((length > 0) if f.known == "known" else (length == 0))
+        if f.clinical:
+            if "variant_clinical" not in a:
+                raise FilterError("This job's reference has no clinical-significance track.")
+            wanted = {c.lower() for c in f.clinical}
+            codes = [i for i, name in enumerate(self.clinical_seen)
+                     if wanted & ({part.strip("_").lower() for part in CLASS_SPLIT.split(name)} | {name.lower()})]
+            masks.append(np.isin(a["variant_clinical"], np.array(codes or [-2], dtype=np.int32)))
+        if f.af_below is not None or f.af_above is not None:
+            if not self.has_frequency:
+                raise FilterError("This job's reference has no population-frequency track.")
+            frequency = a["variant_frequency"]
+            if f.af_below is not None:
+                masks.append(~(frequency >= f.af_below))  # NaN (not in the track) counts as below
+            if f.af_above is not None:
+                masks.append(frequency >= f.af_above)
+        if f.regions:
+            if "variant_panels" not in a:
+                raise FilterError("This job's reference has no region track.")
+            names = {r.lower() for r in f.regions}
+            bits = sum(1 << j for j, name in enumerate(self.regions_seen) if name.lower() in names or "any" in names)
+            masks.append((a["variant_panels"] & np.uint32(bits)) != 0)
+        return masks
 
     def _text(self, word: str) -> NDArray[np.bool_]:
         """Rows where `word` is in the gene, transcript, consequence, protein or DNA change, or the ID."""
@@ -266,6 +347,8 @@ class Explorer:
             out[texts[name].matching(pattern)] = True
         ids = np.zeros(len(texts["variant_id"]), dtype=bool)
         ids[texts["variant_id"].matching(pattern)] = True
+        if self.has_known:
+            ids[texts["variant_known_id"].matching(pattern)] = True
         found: NDArray[np.bool_] = out | ids[self._row_variant]
         return found
 
@@ -337,7 +420,21 @@ class Explorer:
             biotype=self.index.meta["biotypes"][biotype] if biotype >= 0 else "",
             consequence=[term for term, bit in BIT.items() if mask & bit],
             impact=IMPACT_ORDER[int(a["row_impact"][r])], protein_change=t["row_protein"].get(r),
-            dna_change=t["row_dna"].get(r), genotypes=self._genotypes(t["record_samples"].get(record - 1)))
+            dna_change=t["row_dna"].get(r), genotypes=self._genotypes(t["record_samples"].get(record - 1)),
+            **self._matched(v))
+
+    def _matched(self, v: int) -> dict[str, Any]:
+        """What the reference's tracks matched for variant `v` (Row's track fields)."""
+        a, found = self.index.arrays, dict[str, Any]()
+        if self.has_known:
+            found["known_id"] = self.index.texts["variant_known_id"].get(v)
+        if "variant_clinical" in a and (code := int(a["variant_clinical"][v])) >= 0:
+            found["clinical"] = self.clinical_seen[code]
+        if self.has_frequency and not math.isnan(frequency := float(a["variant_frequency"][v])):
+            found["frequency"] = frequency
+        if "variant_panels" in a:
+            found["regions"] = [n for j, n in enumerate(self.regions_seen) if int(a["variant_panels"][v]) >> j & 1]
+        return found
 
     def _genotypes(self, text: str) -> list[tuple[str, str]]:
         """(sample, GT) for the samples whose columns the index kept whole."""
@@ -365,7 +462,8 @@ class Explorer:
         rows = np.flatnonzero(mask) if mask is not None else np.arange(self.index.rows)
         v = self._row_variant[rows]
         if not len(v):
-            return Counts(0, 0, 0, {}, {}, [], 0)
+            none = 0 if self.has_known else None
+            return Counts(0, 0, 0, {}, {}, [], 0, none, none)
         # Rows come grouped by variant (the index is written so): a variant is a run of equal numbers.
         starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1])))
         terms = np.bitwise_or.reduceat(a["row_terms"][rows], starts)
@@ -384,13 +482,25 @@ class Explorer:
             worst[present] = rank
         hit = np.flatnonzero(per_gene)
         top = hit[np.lexsort((worst[hit], -per_gene[hit]))][:genes]
+        variants = v[starts]
+        known = novel = None
+        if self.has_known:
+            ends = self.index.texts["variant_known_id"].end.astype(np.int64)
+            lengths = ends[variants] - np.where(variants > 0, ends[np.maximum(variants - 1, 0)] + 1, 0)
+            known = int(np.count_nonzero(lengths))
+            novel = len(variants) - known
+        by_clinical: dict[str, int] = {}
+        if "variant_clinical" in a:
+            codes = a["variant_clinical"][variants]
+            n = np.bincount(codes[codes >= 0], minlength=len(self.clinical_seen))
+            by_clinical = {self.clinical_seen[i]: int(n[i]) for i in np.argsort(-n, kind="stable").tolist() if n[i]}
         return Counts(
             rows=len(rows), variants=len(starts), records=int(seen.sum()),
             by_consequence={t: n for t, n in sorted(by_term.items(), key=lambda kv: -kv[1]) if n},
             by_impact={k: n for k, n in by_impact.items() if n},
             genes=[{"gene": self.genes[g], "variants": int(per_gene[g]), "worst_impact": IMPACT_ORDER[int(worst[g])]}
                    for g in top.tolist()],
-            genes_total=len(hit))
+            genes_total=len(hit), known=known, novel=novel, by_clinical=by_clinical)
 
     # -- exports --------------------------------------------------------------------------------------------
 
@@ -425,8 +535,26 @@ class Explorer:
                 names["filters"][a["record_filter"][record]],
                 names["genes"][a["row_gene"][r]], names["transcripts"][a["row_transcript"][r]],
                 names["biotypes"][a["row_biotype"][r]], consequence, names["impacts"][a["row_impact"][r]],
-                t["row_protein"].many(r), t["row_dna"].many(r))
+                t["row_protein"].many(r), t["row_dna"].many(r), *self._matched_columns(v))
             yield "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)])
+
+    def _matched_columns(self, v: NDArray[np.int32]) -> list[list[str]]:
+        """The TSV's known_id, clinical, frequency and regions columns for variants `v` ('' where none)."""
+        a, n = self.index.arrays, len(v)
+        known = self.index.texts["variant_known_id"].many(v) if self.has_known else [""] * n
+        clinical = [""] * n
+        if "variant_clinical" in a:
+            clinical = np.array([*self.clinical_seen, ""], dtype=object)[a["variant_clinical"][v]].tolist()
+        frequency = [""] * n
+        if self.has_frequency:
+            frequency = ["" if math.isnan(x) else f"{x:g}" for x in a["variant_frequency"][v].tolist()]
+        regions = [""] * n
+        if "variant_panels" in a:
+            masks = a["variant_panels"][v]
+            names = {int(m): ",".join(r for j, r in enumerate(self.regions_seen) if int(m) >> j & 1)
+                     for m in np.unique(masks).tolist()}
+            regions = [names[m] for m in masks.tolist()]
+        return [known, clinical, frequency, regions]
 
     def records(self, f: Filter) -> NDArray[np.bool_]:
         """For each record number (index 0 unused), whether any of its rows matches."""
