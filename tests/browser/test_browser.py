@@ -112,6 +112,23 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     counted = int(re.search(r"\(([\d,]+) transcript", page.locator("#match-count").inner_text()).group(1))
     assert len(lines) - 1 == counted and all("missense" in line for line in lines[1:])
 
+    # Known and novel (the demo reference's synthetic dbSNP and ClinVar), and a ClinVar class as a filter.
+    page.click("#explorer-clear")
+    expect(page.locator("#match-count")).to_contain_text("400 variants")
+    expect(page).not_to_have_url(re.compile(r"consequence="))
+    expect(page.locator("#known-counts")).to_contain_text("novel")
+    shown_known = int(re.search(r"([\d,]+) known", page.locator("#known-counts").inner_text()).group(1))
+    page.locator("#clinical-counts a", has_text="Likely pathogenic").click()
+    expect(page).to_have_url(re.compile(r"clinical=Likely_pathogenic"))
+    expect(page.locator("#variants-table tbody tr").first).to_be_visible()
+    classes = page.locator("#variants-table td.clinical").all_inner_texts()
+    assert classes and all(c == "Likely pathogenic" for c in classes)
+    assert all(t.startswith(("rs", "5")) for t in page.locator("#variants-table td.known-id").all_inner_texts())
+    page.screenshot(path=shots / "explorer-clinvar.png", full_page=True)
+    page.select_option("#known-select", "novel")
+    page.click("#explorer-apply")
+    expect(page.locator("#page-range")).to_contain_text("No variants match")  # a ClinVar variant is known
+
     # Download the annotated VCF through its short-lived URL.
     with page.expect_download() as download:
         page.click("#download-vcf")
@@ -119,6 +136,8 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     download.value.save_as(saved)
     text = gzip.decompress(saved.read_bytes()).decode()
     assert "##GAS" in text or "BCSQ" in text
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert shown_known == sum(1 for line in body if "dbsnp_ID=" in line or "clinvar_ID=" in line)
 
     # The log.
     page.click("#view-log")

@@ -72,6 +72,13 @@ FILTER = [
     _query("id", "the VCF ID column: whole IDs, a list"),
     _query("filter", "the VCF FILTER column: values, a list (PASS, LowQual...)"),
     _query("q", "free text, every word must appear in the gene, transcript, consequence, change or ID"),
+    _query("known", "by the reference's known-variant tracks (dbSNP, ClinVar): known or novel",
+           {"enum": ["known", "novel"]}),
+    _query("clinical", "clinical classes as ClinVar writes them (Pathogenic, Likely_benign...); repeat for any",
+           {"type": "array", "items": {"type": "string"}}),
+    _query("af_below", "population frequency below this (0-1), or not in the frequency track", {"type": "number"}),
+    _query("af_above", "population frequency known and at least this (0-1)", {"type": "number"}),
+    _query("in_region", "inside any of these region tracks (a list; 'any' for any)"),
 ]
 SORT = _query("sort", "the rows' order", {"enum": ["position", "impact", "gene"]})
 ROW = {"type": "object", "properties": {
@@ -81,6 +88,9 @@ ROW = {"type": "object", "properties": {
     "gene": {"type": "string"}, "transcript": {"type": "string"}, "biotype": {"type": "string"},
     "consequence": {"type": "array", "items": {"type": "string"}}, "impact": {"type": "string"},
     "protein_change": {"type": "string"}, "dna_change": {"type": "string"},
+    "known_id": {"type": "string", "description": "the known variant's ID from the reference's tracks ('' novel)"},
+    "clinical": {"type": "string"}, "frequency": {"type": ["number", "null"]},
+    "regions": {"type": "array", "items": {"type": "string"}},
     "genotypes": {"type": "array", "items": {"type": "object", "properties": {
         "sample": {"type": "string"}, "gt": {"type": "string"}}}}}}
 COUNTS = {"type": "object", "properties": {
@@ -89,7 +99,10 @@ COUNTS = {"type": "object", "properties": {
     "by_impact": {"type": "object", "additionalProperties": {"type": "integer"}},
     "genes": {"type": "array", "items": {"type": "object", "properties": {
         "gene": {"type": "string"}, "variants": {"type": "integer"}, "worst_impact": {"type": "string"}}}},
-    "genes_total": {"type": "integer"}}}
+    "genes_total": {"type": "integer"},
+    "known": {"type": ["integer", "null"], "description": "null: the reference has no known-variant track"},
+    "novel": {"type": ["integer", "null"]},
+    "by_clinical": {"type": "object", "additionalProperties": {"type": "integer"}}}}
 
 
 def document(server: str) -> dict[str, Any]:

@@ -24,6 +24,15 @@ class ExplorerView:
     filters_seen: tuple[str, ...] = ()
     samples: tuple[str, ...] = ()
     error: str | None = None
+    # What the reference's tracks let the filter ask (empty: the job's reference has none of that kind).
+    has_known: bool = False
+    clinical_seen: tuple[str, ...] = ()
+    frequency_tag: str | None = None
+    regions_seen: tuple[str, ...] = ()
+
+    @property
+    def has_tracks(self) -> bool:
+        return self.has_known or bool(self.clinical_seen or self.frequency_tag or self.regions_seen)
 
     @property
     def filter(self) -> Filter:
@@ -41,6 +50,7 @@ class ExplorerView:
         return urlencode(args)
 
     def link(self, *, impact: str | None = None, gene: str | None = None, term: str | None = None,
+             clinical: str | None = None, known: str | None = None,
              cursor: None = None, after: str | None = None, before: str | None = None, last: bool = False) -> str:
         """The job page with the filter changed (a gene, impact or term set) or at another page."""
         f = self.filter
@@ -50,6 +60,10 @@ class ExplorerView:
             f = replace(f, genes=(gene,))
         if term:
             f = replace(f, terms=(term,))
+        if clinical:
+            f = replace(f, clinical=(clinical,))
+        if known:
+            f = replace(f, known=known)
         query = self._query(f, after=after, before=before, page=last)
         return f"{self.page_url}?{query}" if query else self.page_url
 
@@ -73,4 +87,11 @@ class ExplorerView:
     def of(cls, explorer: Explorer, ask: Ask, *, page_url: str, fragment_url: str, export_base: str) -> ExplorerView:
         return cls(ask, page_url, fragment_url, export_base, page=ask.page(explorer),
                    counts=explorer.counts(ask.filter), filters_seen=tuple(explorer.filters_seen),
-                   samples=tuple(explorer.samples))
+                   samples=tuple(explorer.samples), **tracks_of(explorer))
+
+
+def tracks_of(explorer: Explorer) -> dict[str, Any]:
+    """ExplorerView's track fields, from the index (also for a view that shows only an error)."""
+    return {"has_known": explorer.has_known, "clinical_seen": tuple(explorer.clinical_seen),
+            "frequency_tag": explorer.index.meta.get("frequency_tag") if explorer.has_frequency else None,
+            "regions_seen": tuple(explorer.regions_seen)}

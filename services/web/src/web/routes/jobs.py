@@ -15,7 +15,7 @@ from ..accounts import login_required, session_user
 from ..explorer import exports
 from ..explorer.exports import Ask, explorer_of
 from ..explorer.query import FilterError
-from ..explorer.view import ExplorerView
+from ..explorer.view import ExplorerView, tracks_of
 from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
 from ..jobview import RESULT_LABELS, minutes_left
 from ..submissions import SubmissionError
@@ -159,7 +159,7 @@ def _explorer(job: Job) -> ExplorerView | None:
                                export_base=export_base)
     except FilterError as e:
         return ExplorerView(Ask.default(), page_url, fragment_url, export_base,
-                            filters_seen=tuple(explorer.filters_seen), error=str(e))
+                            filters_seen=tuple(explorer.filters_seen), error=str(e), **tracks_of(explorer))
 
 
 @blueprint.get("/jobs/<job_id>/files/<name>")
