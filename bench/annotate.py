@@ -25,6 +25,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
+from typing import Any
 
 from proctree import rss_mb
 
@@ -94,6 +95,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
     parser.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--compare-index", action="store_true",
                         help="also run each job without the variant index (GAS_VARIANT_INDEX=false): its share")
+    parser.add_argument("--compare-tracks", action="store_true",
+                        help="also run each job on the reference with synthetic dbSNP, ClinVar, gnomAD and panel "
+                             "tracks drawn from the input (a third of its variants known): what they add")
     args = parser.parse_args()
     if args.raw:
         raw_csq(Path(args.raw[0]), Path(args.raw[1]), Path(args.raw[2]))
@@ -102,7 +106,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
         run_job(*args.job)
         return
 
-    from annotator.synthetic.bundle import write_bundle
+    from annotator.synthetic.bundle import attach_demo_tracks, write_bundle
     from annotator.synthetic.genome import generate
     from annotator.synthetic.samples import write_vcf
     from gas_shared.contract.messages import JobRequested
@@ -131,47 +135,67 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
         s3 = aws.client("s3")
         Bundles(s3, names.bucket("references")).install(reference)
         jobs = JobStore(aws.client("dynamodb"), names.jobs_table)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         try:
             for count in args.sizes:
                 vcf = write_vcf(genome, work / f"in-{count}.vcf", count)
+                with_tracks = f"gas-bench-tracks-{count}"
+                if args.compare_tracks:
+                    made = time.monotonic()
+                    tracked = work / with_tracks
+                    write_bundle(genome, tracked, reference_id=with_tracks, assembly="GASbench1", source="bench")
+                    attach_demo_tracks(genome, tracked, count)
+                    Bundles(s3, names.bucket("references")).install(tracked)
+                    print(f"tracks for {count:,} variants made in {time.monotonic() - made:.0f} s", flush=True)
                 runs = []
                 for attempt in range(args.repeat):
                     raw_wall, raw_peak, _ = measured([sys.executable, str(HERE), "--raw", str(reference), str(vcf),
                                                       str(work / f"raw-{count}.vcf.gz")])
-                    timings = {}
-                    for index in ([True, False] if args.compare_index else [True]):
+                    timings: dict[bool | str, tuple[float, float]] = {}
+                    kinds: list[tuple[bool | str, str]] = [(True, "gas-bench-1")]
+                    kinds += ([(False, "gas-bench-1")] if args.compare_index else [])
+                    kinds += [("tracks", with_tracks)] if args.compare_tracks else []
+                    for index, reference_id in kinds:
                         user, job = uuid.uuid4(), uuid.uuid4()
                         key = f"{user}/{job}/input/input.vcf"
                         s3.upload_file(str(vcf), names.bucket("inputs"), key)
-                        request = JobRequested(job_id=job, user_id=user, reference_id="gas-bench-1", input_key=key,
+                        request = JobRequested(job_id=job, user_id=user, reference_id=reference_id, input_key=key,
                                                input_filename=vcf.name, submitted_at=datetime.now(UTC))
                         jobs.create(request)
                         _, peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
                                                  str(work / "cache")],
-                                                env={**os.environ, **env, "GAS_VARIANT_INDEX": str(index).lower()})
+                                                env={**os.environ, **env,
+                                                     "GAS_VARIANT_INDEX": str(index is not False).lower()})
                         timings[index] = (json.loads(out.strip().splitlines()[-1])["seconds"], peak)
                         status = jobs.get(str(job))
                         assert status and status.status == "COMPLETED", status
                     seconds, job_peak = timings[True]
                     share = f", without the index {timings[False][0]:.2f} s" if False in timings else ""
+                    if "tracks" in timings:
+                        share += (f", with tracks {timings['tracks'][0]:.2f} s "
+                                  f"(+{100 * (timings['tracks'][0] / seconds - 1):.0f}%, "
+                                  f"peak {timings['tracks'][1]:.0f} MB)")
                     print(f"{count:>10,} run {attempt + 1}: raw {raw_wall:.2f} s, job {seconds:.2f} s, "
                           f"ratio {seconds / raw_wall:.2f}{share}", flush=True)
-                    runs.append((raw_wall, seconds, raw_peak, job_peak, timings.get(False, (seconds, 0))[0]))
+                    runs.append((raw_wall, seconds, raw_peak, job_peak, timings.get(False, (seconds, 0))[0],
+                                 *timings.get("tracks", (seconds, job_peak))))
                 raw_walls, job_walls = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
                 ratios = sorted(r[1] / r[0] for r in runs)
                 rows.append((count, median(raw_walls), median(job_walls), median(ratios),
                              max(r[2] for r in runs), max(r[3] for r in runs),
-                             median(sorted((r[1] - r[4]) / r[1] for r in runs))))
+                             median(sorted((r[1] - r[4]) / r[1] for r in runs)),
+                             median(sorted(r[5] / r[1] - 1 for r in runs)), max(r[6] for r in runs)))
         finally:
             emulator.stop()
     print(f"\nmachine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
     print(f"medians of {args.repeat} runs; peaks are the highest seen")
     print(f"{'variants':>10} {'raw csq s':>10} {'full job s':>11} {'ratio':>6} {'raw peak MB':>12} {'job peak MB':>12}"
-          + (f" {'index share':>12}" if args.compare_index else ""))
-    for count, raw_wall, job_wall, ratio, raw_peak, job_peak, share in rows:
+          + (f" {'index share':>12}" if args.compare_index else "")
+          + (f" {'tracks add':>11} {'tracks peak MB':>15}" if args.compare_tracks else ""))
+    for count, raw_wall, job_wall, ratio, raw_peak, job_peak, share, tracks_add, tracks_peak in rows:
         print(f"{count:>10,} {raw_wall:>10.2f} {job_wall:>11.2f} {ratio:>6.2f} {raw_peak:>12.0f} {job_peak:>12.0f}"
-              + (f" {100 * share:>11.0f}%" if args.compare_index else ""))
+              + (f" {100 * share:>11.0f}%" if args.compare_index else "")
+              + (f" {100 * tracks_add:>10.0f}% {tracks_peak:>15.0f}" if args.compare_tracks else ""))
 
 
 if __name__ == "__main__":
