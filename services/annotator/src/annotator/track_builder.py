@@ -71,8 +71,8 @@ def fetch(url: str, dest: Path, *, sha256_hex: str | None = None, md5_hex: str |
         if length is not None and got < int(length):
             raise TrackError(f"{url}: the download stopped after {start + got} bytes; run again to resume")
     digest_sha, digest_md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 - the checksum NCBI publishes
-    with part.open("rb") as got:
-        for block in iter(lambda: got.read(BLOCK), b""):
+    with part.open("rb") as whole:
+        for block in iter(lambda: whole.read(BLOCK), b""):
             digest_sha.update(block)
             digest_md5.update(block)
     if sha256_hex and digest_sha.hexdigest() != sha256_hex.lower():
