@@ -94,7 +94,7 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     # Sort by impact; a chart bar filters by its consequence; the export is the filtered set.
     page.select_option("#sort-select", "impact")
     expect(page).to_have_url(re.compile(r"sort=impact"))
-    expect(page.locator("#variants-table tbody tr").first.locator(".badge")).to_have_text("HIGH")
+    expect(page.locator("#variants-table tbody tr").first.locator(".badge[class*=impact-]")).to_have_text("HIGH")
     page.click("#explorer-clear")
     expect(page.locator("#match-count")).to_contain_text("400 variants")
     page.locator("#consequence-chart a[data-term=missense]").click()
@@ -125,9 +125,16 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     assert classes and all(c == "Likely pathogenic" for c in classes)
     assert all(t.startswith(("rs", "5")) for t in page.locator("#variants-table td.known-id").all_inner_texts())
     page.screenshot(path=shots / "explorer-clinvar.png", full_page=True)
-    page.select_option("#known-select", "novel")
-    page.click("#explorer-apply")
+    page.select_option("#known-select", "novel")  # applies at once
     expect(page.locator("#page-range")).to_contain_text("No variants match")  # a ClinVar variant is known
+
+    # One line per variant: the demo's genes have one (MANE Select) transcript each.
+    page.click("#explorer-clear")
+    expect(page).not_to_have_url(re.compile(r"known="))
+    page.check("#pick-check")
+    expect(page).to_have_url(re.compile(r"pick=1"))
+    expect(page.locator("#page-range")).to_contain_text("of 400")
+    assert page.locator("#variants-table .preferred").count() > 0
 
     # Download the annotated VCF through its short-lived URL.
     with page.expect_download() as download:

@@ -79,6 +79,8 @@ FILTER = [
     _query("af_below", "population frequency below this (0-1), or not in the frequency track", {"type": "number"}),
     _query("af_above", "population frequency known and at least this (0-1)", {"type": "number"}),
     _query("in_region", "inside any of these region tracks (a list; 'any' for any)"),
+    _query("pick", "1: one row per variant, the preferred transcript's (MANE Select, then Ensembl canonical), "
+           "else the most severe (as VEP's --pick)", {"enum": ["1"]}),
 ]
 SORT = _query("sort", "the rows' order", {"enum": ["position", "impact", "gene"]})
 ROW = {"type": "object", "properties": {
@@ -91,6 +93,7 @@ ROW = {"type": "object", "properties": {
     "known_id": {"type": "string", "description": "the known variant's ID from the reference's tracks ('' novel)"},
     "clinical": {"type": "string"}, "frequency": {"type": ["number", "null"]},
     "regions": {"type": "array", "items": {"type": "string"}},
+    "preferred": {"type": "string", "description": "MANE_Select or Ensembl_canonical, or ''"},
     "genotypes": {"type": "array", "items": {"type": "object", "properties": {
         "sample": {"type": "string"}, "gt": {"type": "string"}}}}}}
 COUNTS = {"type": "object", "properties": {

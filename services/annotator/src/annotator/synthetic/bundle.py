@@ -31,7 +31,8 @@ def _gff_lines(gene: Gene) -> list[str]:
     rows = [
         (c, "gene", gene.start, gene.end, ".", f"ID=gene:{gene.gene_id};Name={gene.name};biotype=protein_coding"),
         (c, "mRNA", gene.start, gene.end, ".",
-         f"ID={tid};Parent=gene:{gene.gene_id};Name={gene.name}-201;biotype=protein_coding"),
+         f"ID={tid};Parent=gene:{gene.gene_id};Name={gene.name}-201;biotype=protein_coding;"
+         "tag=basic,Ensembl_canonical,MANE_Select"),
     ]
     rows += [(c, "five_prime_UTR", u.start, u.end, ".", f"Parent={tid}") for u in gene.utr5]
     rows += [(c, "exon", e.start, e.end, ".", f"Parent={tid}") for e in gene.exons]

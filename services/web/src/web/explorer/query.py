@@ -33,6 +33,8 @@ TSV_COLUMNS = ("chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "tr
                "consequence", "impact", "protein_change", "dna_change", "known_id", "clinical", "frequency",
                "regions")
 KNOWN_STATES = ("known", "novel")
+OTHER = 2  # a transcript's rank in the index's meta: 0 MANE Select, 1 Ensembl canonical, 2 other
+PREFERRED = {0: "MANE_Select", 1: "Ensembl_canonical"}
 CLASS_SPLIT = re.compile(r"[/|,]")
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
 
@@ -103,6 +105,7 @@ class Filter:
     af_below: float | None = None  # frequency below this, or none known (the rarest of all)
     af_above: float | None = None  # frequency known and at least this
     regions: tuple[str, ...] = ()  # inside any of these region tracks
+    pick: bool = False  # one row per variant: the preferred transcript's, else the most severe (VEP's --pick)
 
     @classmethod
     def of(cls, args: Any) -> Filter:
@@ -132,7 +135,8 @@ class Filter:
                    impacts=tuple(dict.fromkeys(impacts)), region=Region.parse(" ".join(values("region"))),
                    ids=_listed(values("id")), filters=_listed(values("filter")), text=text, known=known,
                    clinical=clinical[:MAX_LIST], af_below=_frequency(values("af_below"), "below"),
-                   af_above=_frequency(values("af_above"), "above"), regions=_listed(values("in_region")))
+                   af_above=_frequency(values("af_above"), "above"), regions=_listed(values("in_region")),
+                   pick=" ".join(values("pick")).strip().lower() in ("1", "true", "on", "yes"))
 
     def args(self) -> list[tuple[str, str]]:
         """As query arguments (for links: pages, exports, the API)."""
@@ -146,6 +150,7 @@ class Filter:
         out += [("af_below", f"{self.af_below:g}")] if self.af_below is not None else []
         out += [("af_above", f"{self.af_above:g}")] if self.af_above is not None else []
         out += [("in_region", ",".join(self.regions))] if self.regions else []
+        out += [("pick", "1")] if self.pick else []
         return out + ([("q", self.text)] if self.text else [])
 
     @property
@@ -183,6 +188,7 @@ class Row:
     clinical: str = ""
     frequency: float | None = None
     regions: list[str] = field(default_factory=list)
+    preferred: str = ""  # MANE_Select or Ensembl_canonical: the gene models' preferred transcript
 
     def as_json(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.__dict__.items() if k != "genotypes"},
@@ -234,7 +240,9 @@ class Explorer:
         a = index.arrays
         self._row_variant = a["row_variant"]
         self._orders: dict[str, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        self._picked: NDArray[np.bool_] | None = None
         self._lock = threading.Lock()
+        self._rank: list[int] = meta.get("transcript_rank", [])
         self.clinical_seen: list[str] = meta.get("clinical", [])
         self.regions_seen: list[str] = meta.get("panels", [])
         self.has_known = "variant_known_id" in index.texts
@@ -269,6 +277,8 @@ class Explorer:
         if f.text:
             for word in f.text.split():
                 masks.append(self._text(word))
+        if f.pick:
+            masks.append(self.picked())
         if variant_masks:
             variants = variant_masks[0]
             for more in variant_masks[1:]:
@@ -352,6 +362,24 @@ class Explorer:
         found: NDArray[np.bool_] = out | ids[self._row_variant]
         return found
 
+    def picked(self) -> NDArray[np.bool_]:
+        """One row per variant: the first with the best transcript rank (MANE Select, then Ensembl canonical,
+        then any), and among those the most severe, as VEP's --pick orders them. Made once per index."""
+        with self._lock:
+            if self._picked is None:
+                a, v = self.index.arrays, self._row_variant
+                ranks = np.array([*self.index.meta.get("transcript_rank", []), OTHER], dtype=np.int64)
+                key = ranks[a["row_transcript"]] * 8 + a["row_impact"]
+                starts = np.flatnonzero(np.concatenate(([True], v[1:] != v[:-1]))) if len(v) else np.zeros(0, int)
+                best = np.repeat(np.minimum.reduceat(key, starts), np.diff(np.append(starts, len(v)))) \
+                    if len(v) else key
+                at = np.where(key == best, np.arange(len(v)), len(v))
+                out = np.zeros(len(v), dtype=bool)
+                if len(v):
+                    out[np.minimum.reduceat(at, starts)] = True
+                self._picked = out
+            return self._picked
+
     # -- orders and pages -----------------------------------------------------------------------------------
 
     def order(self, sort: str) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
@@ -421,6 +449,7 @@ class Explorer:
             consequence=[term for term, bit in BIT.items() if mask & bit],
             impact=IMPACT_ORDER[int(a["row_impact"][r])], protein_change=t["row_protein"].get(r),
             dna_change=t["row_dna"].get(r), genotypes=self._genotypes(t["record_samples"].get(record - 1)),
+            preferred=PREFERRED.get(self._rank[transcript], "") if 0 <= transcript < len(self._rank) else "",
             **self._matched(v))
 
     def _matched(self, v: int) -> dict[str, Any]:

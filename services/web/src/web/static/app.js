@@ -129,7 +129,9 @@
   });
   document.addEventListener("change", (e) => {
     const t = e.target;
-    if (t.classList && (t.classList.contains("term-chip") || t.classList.contains("impact-chip") || t.id === "sort-select" || t.id === "filter-select")) {
+    const applies = ["sort-select", "filter-select", "known-select", "region-track", "pick-check"];
+    if (t.classList && (t.classList.contains("term-chip") || t.classList.contains("impact-chip") ||
+        t.classList.contains("clinical-chip") || applies.includes(t.id))) {
       explore(formQuery(t.form));
     }
     if (t.id === "gene-file" && t.files[0]) {

@@ -19,6 +19,7 @@ from gas_shared.contract.bundle import Track
 from ..report.summary import Flanks, Summariser
 from ..report.tracks import Meanings, TrackCounts, matched
 from ..report.variant_index import VariantIndex
+from ..transcripts import Preferred
 
 CHUNK = 1 << 20
 
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     flanks = Flanks.cached(args.gff3, args.flanks)
     counter = Summariser(flanks, 8)
     meanings = Meanings.of(tuple(Track.of(t) for t in json.loads(args.tracks)))
-    index = VariantIndex(args.index, flanks, meanings) if args.index else None
+    preferred = Preferred.beside(args.gff3, args.flanks)
+    index = VariantIndex(args.index, flanks, meanings, preferred) if args.index else None
     tracks = TrackCounts()
     for block in stdin_lines():
         parsed = counter.feed(block)

@@ -31,6 +31,7 @@ from pysam.libcbgzf import BGZFile
 from gas_shared.contract.bundle import Track
 
 from ..report.variant_index import RecordIndex, pack
+from ..transcripts import Preferred
 from . import tracks as track_stages
 from .count import stdin_lines
 from .merger import SELF_CHECK_FAILED, Merger, SelfCheckError, check_terms
@@ -82,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         return SELF_CHECK_FAILED
 
 
+def preferred(args: argparse.Namespace) -> Preferred:
+    """The gene models' preferred transcripts, cached beside the flanks."""
+    return Preferred.beside(args.gff3, args.flanks)
+
+
 def _spool(args: argparse.Namespace) -> Path | None:
     return args.index.with_name(args.index.name + ".spool") if args.index else None
 
@@ -107,7 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         plain = stack.enter_context(plain_body.open("wb")) if plain_body else None
         spool = _spool(args)
         record_index = RecordIndex(spool) if spool else None
-        merger = Merger(out, plain, record_index, track_stages.tags(tracks))
+        merger = Merger(out, plain, record_index, track_stages.tags(tracks), preferred(args))
         for block in stdin_lines():  # csq's output
             records = block
             while records.startswith(b"#"):  # csq's header comes first

@@ -17,7 +17,9 @@ from gas_shared.contract.consequences import KNOWN_TERMS
 
 from .. import alleles
 from ..check.columns import NEWLINE, TAB, Ints, whole_numbers
+from ..report.summary import info_values
 from ..report.variant_index import RecordIndex
+from ..transcripts import Preferred
 from .records import BlockError, RecordBlock, ours_pattern
 
 RECORD, OLD = "GASREC=", "GASOLD="
@@ -95,8 +97,9 @@ class Merger:
     """
 
     def __init__(self, out: Writer, plain: Writer | None, index: RecordIndex | None = None,
-                 tags: tuple[str, ...] = ()):
+                 tags: tuple[str, ...] = (), preferred: Preferred | None = None):
         self._out, self._plain, self._index = out, plain, index
+        self._preferred = preferred  # the gene models' preferred transcripts: their consequences go first
         self._tags = tags  # the tracks' INFO tags, in the order the chain adds them
         self._ours = ours_pattern(tags)
         self.header: list[str] = []
@@ -173,8 +176,16 @@ class Merger:
         simple = ~old
         # What follows GASREC (the tracks' tags, then BCSQ), as it will stand in the user's INFO.
         has = simple & (first < ends)
-        spans = zip(np.where(has, first + 1, 0).tolist(), np.where(has, ends, 0).tolist(), strict=True)
+        begin = np.where(has, first + 1, 0)
+        spans = zip(begin.tolist(), np.where(has, ends, 0).tolist(), strict=True)
         values = [data[b:e] for (b, e), keep in zip(spans, simple.tolist(), strict=True) if keep]
+        if self._preferred:  # BCSQ comes last: a value out of order is the payload up to it, then the new one
+            line, value, value_end = info_values(a, ends, info, ends)
+            place = np.cumsum(simple) - 1
+            for i, ordered in self._preferred.reorder(a, value, value_end).items():
+                at = int(line[i])
+                if simple[at]:
+                    values[int(place[at])] = data[int(begin[at]): int(value[i])] + ordered
         self._simple_nums = np.concatenate((self._simple_nums, numbers[simple]))
         self._simple_bcsq += values
 
@@ -282,7 +293,7 @@ class Merger:
             raise SelfCheckError(f"record {number}: {len(got)} annotated ALTs came back for {len(indices)} sent")
         got.sort(key=lambda p: p.sent)
         alts = fields[4].split(",")
-        bcsq = ",".join(p.bcsq for p in got if p.bcsq)
+        bcsq = ",".join(self._preferred.ordered(p.bcsq) if self._preferred else p.bcsq for p in got if p.bcsq)
         moved = []
         for p in got:
             index = indices[p.sent - 1]

@@ -22,6 +22,7 @@ from gas_shared.contract.consequences import IMPACT_ORDER, TERMS, worst_impact
 from gas_shared.contract.variant_index import SAMPLE_BYTES, VERSION
 
 from ..check.columns import NEWLINE, Ints, _within, distinct, whole_numbers
+from ..transcripts import Preferred
 from .summary import Flanks, Parsed
 from .tracks import Matched, Meanings
 
@@ -89,8 +90,10 @@ class Spool:
 class VariantIndex:
     """The rows and variants tables, from csq's records (Summariser's blocks)."""
 
-    def __init__(self, folder: Path, flanks: Flanks, meanings: Meanings | None = None):
+    def __init__(self, folder: Path, flanks: Flanks, meanings: Meanings | None = None,
+                 preferred: Preferred | None = None):
         self._spool = Spool(folder, "variants")
+        self._preferred = preferred or Preferred({})
         self._flanks = flanks
         self._meanings = meanings or Meanings()
         self.contigs, self.genes, self.transcripts, self.biotypes = Codes(), Codes(), Codes(), Codes()
@@ -219,6 +222,7 @@ class VariantIndex:
         self._spool.close()
         return {"variants": self.variants, "rows": self.rows, "contigs": self.contigs.names,
                 "genes": self.genes.names, "transcripts": self.transcripts.names, "biotypes": self.biotypes.names,
+                "transcript_rank": [self._preferred.rank(t) for t in self.transcripts.names],
                 "clinical": self.clinical.names, "panels": list(self._meanings.panels),
                 "known_tags": list(self._meanings.known), "frequency_tag": self._meanings.frequency}
 
