@@ -58,8 +58,8 @@ class Restorer:
         tiers = {self._results.restore(key) for key in keys}
         tier = STANDARD_TIER if STANDARD_TIER in tiers else EXPEDITED
         if job.storage == ARCHIVED:
-            expected = datetime.fromtimestamp(self._clock(), UTC) + RETRIEVAL_TIME[tier]
-            step = self._jobs.begin_restore(job_id, tier, record_time(expected))
+            at = datetime.fromtimestamp(self._clock(), UTC)
+            step = self._jobs.begin_restore(job_id, tier, record_time(at + RETRIEVAL_TIME[tier]), record_time(at))
             if step.item is None or step.item.storage != RESTORING:
                 return
             job = step.item

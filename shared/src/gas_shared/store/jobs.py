@@ -204,8 +204,11 @@ class JobStore:
                                                    set_fields={"archived_at": record_time(), "cycle": cycle},
                                                    remove_fields=["archiving_since"]))
 
-    def begin_restore(self, job_id: str, tier: str, expected_ready_at: str) -> Transition[Job]:
-        restore = Restore(tier=tier, requested_at=record_time(), expected_ready_at=expected_ready_at)
+    def begin_restore(self, job_id: str, tier: str, expected_ready_at: str,
+                      requested_at: str | None = None) -> Transition[Job]:
+        # The caller passes the moment it reckoned expected_ready_at from, so the two differ by the tier's
+        # retrieval time exactly (a clock read here could be a millisecond later).
+        restore = Restore(tier=tier, requested_at=requested_at or record_time(), expected_ready_at=expected_ready_at)
         return self._typed(self.storage.transition(job_id, from_states=[ARCHIVED], to=RESTORING,
                                                    set_fields={"restore": restore.to_item()}))
 
