@@ -44,6 +44,7 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     expect(page.get_by_role("heading", name="Annotate a VCF file")).to_be_visible()
     page.screenshot(path=shots / "annotate.png", full_page=True)
     page.set_input_files("#file", str(vcf))
+    page.check("#hgvs")  # HGVS notation, asked for at submission
     page.click("#upload-button")
     expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f-]{36}$"))
     expect(page.locator("#job-title")).to_have_text(SAMPLE_NAME)  # shown as text, not markup
@@ -127,6 +128,15 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     page.screenshot(path=shots / "explorer-clinvar.png", full_page=True)
     page.select_option("#known-select", "novel")  # applies at once
     expect(page.locator("#page-range")).to_contain_text("No variants match")  # a ClinVar variant is known
+
+    # HGVS, as asked: the job says so, and the missense rows name their change in c. and p.
+    expect(page.locator("#hgvs-asked")).to_be_visible()
+    page.click("#explorer-clear")
+    page.locator("#consequence-chart a[data-term=missense]").click()
+    expect(page).to_have_url(re.compile(r"consequence=missense"))
+    names = page.locator("#variants-table td.hgvs").all_inner_texts()
+    assert names and all(re.match(r"c\.\d+[ACGT]>[ACGT]\np\.[A-Z][a-z]{2}\d+[A-Z][a-z]{2}$", n) for n in names), names
+    page.screenshot(path=shots / "explorer-hgvs.png", full_page=True)
 
     # One line per variant: the demo's genes have one (MANE Select) transcript each.
     page.click("#explorer-clear")

@@ -209,3 +209,20 @@ def test_the_access_log_keeps_no_query_string(web):
     wait_until(lambda: any("/healthz" in str(line.get("request")) for line in web.log()), 10, what="the access log")
     text = web.child.log_path.read_text()
     assert "/signin/callback" in text and "SECRET-CODE-123" not in text and "probe=1" not in text
+
+
+def test_hgvs_is_asked_for_at_submission_and_reaches_the_rows(web, annotator):
+    """The option travels with the job (message, record, annotator) and comes back on every transcript's row;
+    a job that did not ask has none."""
+    api = dev_api(web)
+    asked = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID, "hgvs": True}).json()
+    plain = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID}).json()
+    assert asked["hgvs"] is True and plain["hgvs"] is False
+    for job in (asked, plain):
+        wait_until(lambda j=job: api.job(j["job_id"])["finished"], 60, what="the sample job")
+    rows = api.call("GET", f"/jobs/{asked['job_id']}/variants", params={"consequence": "missense"}).json()["rows"]
+    assert rows and all(r["hgvs_c"].startswith("c.") and r["hgvs_p"].startswith("p.") for r in rows)
+    others = api.call("GET", f"/jobs/{plain['job_id']}/variants", params={"consequence": "missense"}).json()["rows"]
+    assert others and all(r["hgvs_c"] == "" for r in others)
+    vcf = api.call("GET", f"/jobs/{asked['job_id']}/variants.vcf", params={"consequence": "missense"}).text
+    assert "##INFO=<ID=GASHGVS," in vcf and all("GASHGVS=" in x for x in vcf.splitlines() if not x.startswith("#"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from annotator.engine import alleles
 from annotator.synthetic.bundle import FASTA, GFF3
 
-OURS = ("BCSQ=", "GASNORM=")
+OURS = ("BCSQ=", "GASNORM=", "GASHGVS=")
 
 
 def lines(path: Path) -> list[str]:

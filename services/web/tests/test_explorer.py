@@ -198,10 +198,10 @@ def test_counts_table_chart_and_exports_equal_the_oracle(job, case):
     lines = "".join(explorer.tsv(f, chunk=7000)).splitlines()
     assert lines[0].split("\t") == ["chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "transcript",
                                     "biotype", "consequence", "impact", "protein_change", "dna_change", "known_id",
-                                    "clinical", "frequency", "regions"]
+                                    "clinical", "frequency", "regions", "hgvs_c", "hgvs_p"]
     assert lines[1:] == ["\t".join((r.chrom, str(r.pos), r.id, r.ref, r.alt, r.qual, r.filter, r.gene, r.transcript,
                                     r.biotype, "&".join(t for t in TERMS if t in r.terms), r.impact, r.protein, r.dna,
-                                    "", "", "", ""))  # a reference without tracks
+                                    "", "", "", "", "", ""))  # a reference without tracks, no HGVS asked
                          for r in want]
 
     chunks = [result.files["vcf"].read_bytes()[i: i + 65536] for i in range(0, result.files["vcf"].stat().st_size,

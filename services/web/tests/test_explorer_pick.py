@@ -102,3 +102,32 @@ def test_pick_combines_with_filters_and_exports(job):
     assert len({r.record for r in rows}) == len(rows)
     tsv = "".join(explorer.tsv(f)).splitlines()
     assert len(tsv) - 1 == explorer.counts(f).rows == len(rows)
+
+
+def test_an_hgvs_job_puts_each_transcripts_notation_on_its_row(tmp_path):
+    write_bundle(GENOME, tmp_path / "ref", reference_id="gas-hgvs", assembly="GAStest", source="test")
+    source = write_vcf(GENOME, tmp_path / "in.vcf", 3000, seed=6)
+    result = annotate(source, "in.vcf", tmp_path / "ref", tmp_path / "out", hgvs=True)
+    explorer = Explorer(VariantIndex(result.files["explore"]))
+    assert explorer.has_hgvs
+    lines = [x for x in result.files["plain_vcf"].read_text().splitlines() if not x.startswith("#")]
+    names = {}  # (record, transcript) -> (c, p), from the VCF's GASHGVS
+    for number, line in enumerate(lines, 1):
+        value = dict(i.split("=", 1) for i in line.split("\t")[7].split(";") if "=" in i).get("GASHGVS", "")
+        for entry in filter(None, value.split(",")):
+            transcript, c, p = entry.split("|")
+            names[(number, transcript)] = (c, p)
+    rows, after = [], None
+    while True:
+        page = explorer.page(Filter(), limit=500, after=after)
+        rows += page.rows
+        if not page.next_cursor:
+            break
+        after = page.next_cursor
+    with_transcript = [r for r in rows if r.transcript]
+    assert with_transcript and all((r.hgvs_c, r.hgvs_p) == names[(r.record, r.transcript)] for r in with_transcript)
+    assert all(r.hgvs_c == "" for r in rows if not r.transcript)
+    assert any(r.hgvs_p.startswith("p.") for r in rows)
+    missense = explorer.page(Filter(terms=("missense",)), limit=5).rows
+    assert all(r.hgvs_p and not r.hgvs_p.endswith("=") for r in missense)
+    assert explorer.counts(Filter(text=missense[0].hgvs_c)).rows >= 1  # the notation can be searched for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -32,10 +32,12 @@ class UploadForm(FlaskForm):
 
     filename = HiddenField(validators=[DataRequired(), Length(max=255)])
     reference_id = SelectField("Reference genome", validators=[DataRequired()])
+    hgvs = BooleanField("HGVS notation (c. and p.) for every transcript: the job takes longer")
 
 
 class SampleForm(FlaskForm):
     reference_id = HiddenField(validators=[DataRequired()])
+    hgvs = BooleanField()
 
 
 class TicketForm(FlaskForm):

@@ -16,7 +16,7 @@ JOB = {
         "status": {"enum": list(get_args(JobStatus))},
         "input_filename": {"type": "string"},
         "input_size": {"type": "integer"},
-        "reference_id": {"type": "string"},
+        "reference_id": {"type": "string"}, "hgvs": {"type": "boolean"},
         "submitted_at": {"type": "string", "format": "date-time"},
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "completed_at": {"type": ["string", "null"], "format": "date-time"},
@@ -94,6 +94,8 @@ ROW = {"type": "object", "properties": {
     "clinical": {"type": "string"}, "frequency": {"type": ["number", "null"]},
     "regions": {"type": "array", "items": {"type": "string"}},
     "preferred": {"type": "string", "description": "MANE_Select or Ensembl_canonical, or ''"},
+    "hgvs_c": {"type": "string", "description": "HGVS c. (or n.) on the row's transcript, in jobs that asked"},
+    "hgvs_p": {"type": "string"},
     "genotypes": {"type": "array", "items": {"type": "object", "properties": {
         "sample": {"type": "string"}, "gt": {"type": "string"}}}}}}
 COUNTS = {"type": "object", "properties": {
@@ -133,13 +135,15 @@ def document(server: str) -> dict[str, Any]:
                     "expires_in": {"type": "integer"}}}, "Created"),
                 body={"type": "object", "required": ["filename", "reference_id"], "properties": {
                     "filename": {"type": "string", "description": "ends in .vcf or .vcf.gz"},
-                    "reference_id": {"type": "string"}}},
+                    "reference_id": {"type": "string"},
+                    "hgvs": {"type": "boolean", "description": "HGVS c./p. for every transcript (slower)"}}},
                 status="201", errors=("400", "401"))},
             "/jobs": {
                 "post": _op("Submit the uploaded file (or the reference's sample) as a job", _json(job, "Created"),
                             body={"type": "object", "properties": {
                                 "ticket": {"type": "string"}, "sample": {"type": "boolean"},
-                                "reference_id": {"type": "string"}}},
+                                "reference_id": {"type": "string"},
+                                "hgvs": {"type": "boolean", "description": "with sample: HGVS notation"}}},
                             status="201", errors=("400", "401", "403", "413")),
                 "get": _op("The caller's jobs, newest first", _json({"type": "object", "properties": {
                     "jobs": {"type": "array", "items": job}, "next": {"type": ["string", "null"]}}}),

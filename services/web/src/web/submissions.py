@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -57,6 +58,7 @@ class Ticket:
     key: str
     filename: str
     reference_id: str
+    hgvs: bool = False
 
 
 def _suffix(filename: str) -> str:
@@ -91,7 +93,7 @@ class Submissions:
             raise SubmissionError(400, f"no reference genome {reference_id!r} is installed")
         return reference_id
 
-    def start_upload(self, user: User, filename: str, reference_id: str) -> Upload:
+    def start_upload(self, user: User, filename: str, reference_id: str, hgvs: bool = False) -> Upload:
         name = clean_filename(filename)
         suffix = _suffix(name)
         self._reference(reference_id)
@@ -100,19 +102,20 @@ class Submissions:
         key = JobKeys(user.user_id, job_id).upload(suffix)
         limit = self._settings.upload_limit(user.plan)
         post = self._inputs.upload_post(key, limit)
-        ticket = self._tickets.dumps({"u": user.user_id, "j": job_id, "k": key, "f": name, "r": reference_id})
+        ticket = self._tickets.dumps({"u": user.user_id, "j": job_id, "k": key, "f": name, "r": reference_id,
+                                      "h": bool(hgvs)})
         return Upload(job_id, post.url, post.fields, ticket, limit, self._settings.link_seconds)
 
     def _read_ticket(self, user: User, ticket: str) -> Ticket:
         try:
-            data: dict[str, str] = self._tickets.loads(ticket, max_age=self._settings.link_seconds * 4)
+            data: dict[str, Any] = self._tickets.loads(ticket, max_age=self._settings.link_seconds * 4)
         except SignatureExpired:
             raise SubmissionError(400, "the upload took too long; please upload the file again") from None
         except (BadSignature, UnicodeError):  # forged, cut, or not even text (a lone surrogate)
             raise SubmissionError(400, "that upload ticket is not valid") from None
         if data.get("u") != user.user_id:
             raise SubmissionError(403, "that upload belongs to someone else")
-        return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"])
+        return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"], data.get("h") is True)
 
     def finish_upload(self, user: User, ticket: str) -> Job:
         """The upload callback: check the uploaded object, copy it to the job's own key, then create the job
@@ -126,7 +129,8 @@ class Submissions:
         key = keys.input(suffix)
         existing = self._stores.jobs.get(upload.job_id)
         if existing is not None:  # the callback again: the job as it is
-            return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, existing.input_size)
+            return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, existing.input_size,
+                                upload.hgvs)
         size = self._inputs.size(upload.key)
         if size is None:
             size = self._inputs.size(key)  # an earlier try copied it and stopped before the job was made
@@ -136,7 +140,7 @@ class Submissions:
             self._check_size(user, upload.key, size)
             self._inputs.copy_from(self._inputs, upload.key, key)
             self._inputs.delete(upload.key)
-        return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, size)
+        return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, size, upload.hgvs)
 
     def _check_size(self, user: User, key: str, size: int) -> None:
         limit = self._settings.upload_limit(user.plan)
@@ -147,9 +151,10 @@ class Submissions:
         if size == 0:
             raise SubmissionError(400, "the file is empty")
 
-    def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str, size: int) -> Job:
+    def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str, size: int,
+                hgvs: bool = False) -> Job:
         request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user.user_id), reference_id=reference_id,
-                               input_key=key, input_filename=filename, submitted_at=now())
+                               input_key=key, input_filename=filename, submitted_at=now(), hgvs=hgvs)
         jobs = self._stores.jobs
         if jobs.get(job_id) is None:  # a repeated callback of a job that exists is not a new job
             self._within_quota(user)
@@ -175,7 +180,7 @@ class Submissions:
                                        f"runs up to {cap} at a time. Submit this one when one of them has finished"
                                   + (" (Premium runs more)." if user.plan == FREE else "."))
 
-    def submit_sample(self, user: User, reference_id: str) -> Job:
+    def submit_sample(self, user: User, reference_id: str, hgvs: bool = False) -> Job:
         """One click: the reference's sample VCF, copied into the user's space and submitted."""
         manifest = self._catalogue.reference(self._reference(reference_id))
         if manifest is None or not manifest.has_sample:
@@ -184,7 +189,7 @@ class Submissions:
         key = JobKeys(user.user_id, job_id).input(".vcf")
         self._inputs.copy_from(self._references, manifest.key(SAMPLE), key)
         size = self._inputs.size(key) or 0
-        return self._submit(user, job_id, key, f"{reference_id}-sample.vcf", reference_id, size)
+        return self._submit(user, job_id, key, f"{reference_id}-sample.vcf", reference_id, size, hgvs)
 
     def resubmit(self, user: User, job: Job) -> Job:
         """A new job from a finished job's input (a failed job, after the reference was installed, say)."""
@@ -198,7 +203,7 @@ class Submissions:
         job_id = str(uuid.uuid4())
         key = JobKeys(user.user_id, job_id).input(input_suffix(job.input_key))
         self._inputs.copy_from(self._inputs, job.input_key, key)
-        return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size)
+        return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size, job.hgvs)
 
     def delete(self, job: Job) -> None:
         """A finished job and every file of it. Files go first: a failure part-way leaves a job that can

@@ -15,7 +15,8 @@ An uncompressed NumPy zip (`numpy.savez`), one member per array, in three tables
 - optional variants columns, present when the bundle's tracks can fill them (see contract.bundle for what
   a field means): text `variant_known_id` (the known variant's ID, '' for a novel one), `variant_clinical`
   (int32 code into the meta list `clinical`, -1 for none), `variant_frequency` (float32, NaN for none),
-  `variant_panels` (uint32 bit mask over the meta list `panels`, the region tracks);
+  `variant_panels` (uint32 bit mask over the meta list `panels`, the region tracks); and rows' texts
+  `row_hgvs_c`, `row_hgvs_p` (the row's transcript's HGVS notation) in jobs that asked for HGVS;
 - records, one per user record: `record_qual` (float32, NaN for '.'), `record_filter` (int32 code), text
   `record_samples` (FORMAT and the sample columns, cut at SAMPLE_BYTES).
 
@@ -32,7 +33,7 @@ VERSION = 1
 SUFFIX = ".explore.npz"
 SAMPLE_BYTES = 400  # of each record's FORMAT and sample columns: enough for a few samples' genotypes
 TEXTS = ("row_protein", "row_dna", "variant_id", "variant_ref", "variant_alt", "record_samples")
-OPTIONAL_TEXTS = ("variant_known_id",)
+OPTIONAL_TEXTS = ("variant_known_id", "row_hgvs_c", "row_hgvs_p")
 OPTIONAL_ARRAYS = ("variant_clinical", "variant_frequency", "variant_panels")
 ARRAYS = ("row_variant", "row_gene", "row_transcript", "row_biotype", "row_terms", "row_impact",
           "variant_record", "variant_chrom", "variant_pos", "record_qual", "record_filter")

@@ -98,6 +98,7 @@ class Job(_Record):
     input_key: str = ""
     input_filename: str = ""
     input_size: int = 0
+    hgvs: bool = False  # the user asked for HGVS notation
     # RUNNING: the lease of the worker on it.
     worker: str | None = None
     lease_until: float | None = None

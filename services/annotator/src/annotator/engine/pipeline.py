@@ -66,6 +66,7 @@ def annotate(
     plain: bool = True,
     index: bool = True,
     use_tracks: bool = True,
+    hgvs: bool = False,
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> Result:
@@ -101,7 +102,7 @@ def annotate(
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
             sink = _Sink(clean, copy, originals, lambda norm: Chain(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
-                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks))
+                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks, hgvs=hgvs))
             try:
                 report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
                     source, filename, sink)

@@ -31,7 +31,7 @@ REGION = re.compile(r"^\s*([^\s:]+)(?::\s*([\d,]+)(?:\s*-\s*([\d,]+))?)?\s*$")
 LIST_SPLIT = re.compile(r"[\s,;]+")
 TSV_COLUMNS = ("chrom", "pos", "id", "ref", "alt", "qual", "filter", "gene", "transcript", "biotype",
                "consequence", "impact", "protein_change", "dna_change", "known_id", "clinical", "frequency",
-               "regions")
+               "regions", "hgvs_c", "hgvs_p")
 KNOWN_STATES = ("known", "novel")
 OTHER = 2  # a transcript's rank in the index's meta: 0 MANE Select, 1 Ensembl canonical, 2 other
 PREFERRED = {0: "MANE_Select", 1: "Ensembl_canonical"}
@@ -189,6 +189,8 @@ class Row:
     frequency: float | None = None
     regions: list[str] = field(default_factory=list)
     preferred: str = ""  # MANE_Select or Ensembl_canonical: the gene models' preferred transcript
+    hgvs_c: str = ""  # HGVS, in jobs that asked for it
+    hgvs_p: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {**{k: v for k, v in self.__dict__.items() if k != "genotypes"},
@@ -247,6 +249,7 @@ class Explorer:
         self.regions_seen: list[str] = meta.get("panels", [])
         self.has_known = "variant_known_id" in index.texts
         self.has_frequency = "variant_frequency" in a
+        self.has_hgvs = "row_hgvs_c" in index.texts
 
     # -- masks ----------------------------------------------------------------------------------------------
 
@@ -353,7 +356,7 @@ class Explorer:
         out |= np.isin(a["row_transcript"], np.array(transcripts or [-2], dtype=np.int32))
         if bits:
             out |= (a["row_terms"] & bits) != 0
-        for name in ("row_protein", "row_dna"):
+        for name in ("row_protein", "row_dna", *(("row_hgvs_c", "row_hgvs_p") if self.has_hgvs else ())):
             out[texts[name].matching(pattern)] = True
         ids = np.zeros(len(texts["variant_id"]), dtype=bool)
         ids[texts["variant_id"].matching(pattern)] = True
@@ -450,6 +453,8 @@ class Explorer:
             impact=IMPACT_ORDER[int(a["row_impact"][r])], protein_change=t["row_protein"].get(r),
             dna_change=t["row_dna"].get(r), genotypes=self._genotypes(t["record_samples"].get(record - 1)),
             preferred=PREFERRED.get(self._rank[transcript], "") if 0 <= transcript < len(self._rank) else "",
+            hgvs_c=t["row_hgvs_c"].get(r) if self.has_hgvs else "",
+            hgvs_p=t["row_hgvs_p"].get(r) if self.has_hgvs else "",
             **self._matched(v))
 
     def _matched(self, v: int) -> dict[str, Any]:
@@ -564,7 +569,8 @@ class Explorer:
                 names["filters"][a["record_filter"][record]],
                 names["genes"][a["row_gene"][r]], names["transcripts"][a["row_transcript"][r]],
                 names["biotypes"][a["row_biotype"][r]], consequence, names["impacts"][a["row_impact"][r]],
-                t["row_protein"].many(r), t["row_dna"].many(r), *self._matched_columns(v))
+                t["row_protein"].many(r), t["row_dna"].many(r), *self._matched_columns(v),
+                *((t["row_hgvs_c"].many(r), t["row_hgvs_p"].many(r)) if self.has_hgvs else ([""] * len(r),) * 2))
             yield "".join(["\t".join(line) + "\n" for line in zip(*columns, strict=True)])
 
     def _matched_columns(self, v: NDArray[np.int32]) -> list[list[str]]:

@@ -29,6 +29,7 @@ class ExplorerView:
     clinical_seen: tuple[str, ...] = ()
     frequency_tag: str | None = None
     regions_seen: tuple[str, ...] = ()
+    has_hgvs: bool = False
 
     @property
     def has_tracks(self) -> bool:
@@ -94,4 +95,4 @@ def tracks_of(explorer: Explorer) -> dict[str, Any]:
     """ExplorerView's track fields, from the index (also for a view that shows only an error)."""
     return {"has_known": explorer.has_known, "clinical_seen": tuple(explorer.clinical_seen),
             "frequency_tag": explorer.index.meta.get("frequency_tag") if explorer.has_frequency else None,
-            "regions_seen": tuple(explorer.regions_seen)}
+            "regions_seen": tuple(explorer.regions_seen), "has_hgvs": explorer.has_hgvs}

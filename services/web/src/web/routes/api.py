@@ -85,7 +85,8 @@ def references() -> Response:
 def create_upload() -> tuple[Response, int]:
     user = caller()
     body = _body()
-    upload = gas().submissions.start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")))
+    upload = gas().submissions.start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")),
+                                            body.get("hgvs") is True)
     return jsonify({"job_id": upload.job_id, "url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
                     "max_bytes": upload.max_bytes, "expires_in": upload.expires_in}), 201
 
@@ -95,7 +96,7 @@ def submit() -> tuple[Response, int]:
     user = caller()
     body = _body()
     if body.get("sample"):
-        job = gas().submissions.submit_sample(user, str(body.get("reference_id", "")))
+        job = gas().submissions.submit_sample(user, str(body.get("reference_id", "")), body.get("hgvs") is True)
     elif isinstance(body.get("ticket"), str):
         job = gas().submissions.finish_upload(user, body["ticket"])
     else:

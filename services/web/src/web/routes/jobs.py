@@ -49,7 +49,8 @@ def start_upload() -> tuple[Response, int]:
     """Called by the annotate page's script (CSRF token in the X-CSRFToken header): a presigned POST."""
     body = request.get_json(silent=True) or {}
     try:
-        upload = gas().submissions.start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")))
+        upload = gas().submissions.start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")),
+                                                body.get("hgvs") is True)
     except SubmissionError as e:
         return jsonify({"error": e.message}), e.status
     return jsonify({"url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
@@ -86,7 +87,7 @@ def submit_sample() -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        return _submitted(gas().submissions.submit_sample(me(), str(form.reference_id.data)))
+        return _submitted(gas().submissions.submit_sample(me(), str(form.reference_id.data), bool(form.hgvs.data)))
     except SubmissionError as e:
         return _refused(e)
 

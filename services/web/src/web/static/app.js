@@ -28,7 +28,8 @@
         const answer = await fetch(form.dataset.uploads, {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-          body: JSON.stringify({ filename: file.name, reference_id: document.getElementById("reference_id").value }),
+          body: JSON.stringify({ filename: file.name, reference_id: document.getElementById("reference_id").value,
+                                 hgvs: document.getElementById("hgvs").checked }),
         });
         upload = await answer.json();
         if (!answer.ok) { fail(upload.error || "GAS refused the upload."); return; }

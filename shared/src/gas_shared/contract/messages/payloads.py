@@ -56,6 +56,7 @@ class JobRequested(JobEvent):
     input_key: str = Field(pattern=KEY_PATTERN)
     input_filename: str = Field(min_length=1, max_length=255)
     submitted_at: Timestamp
+    hgvs: bool = False  # HGVS c./p. notation for every transcript (added in v1: absent means no)
 
     @model_validator(mode="after")
     def _input_key_is_the_jobs(self) -> Self:

@@ -45,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counts", type=Path, required=True)
     parser.add_argument("--index", type=Path, help="a folder to spool the variant index's rows and variants to")
     parser.add_argument("--tracks", default="[]", help="the bundle's tracks the chain applied, as JSON")
+    parser.add_argument("--hgvs", action="store_true", help="the records carry GASHGVS: index it")
     args = parser.parse_args(argv)
     flanks = Flanks.cached(args.gff3, args.flanks)
     counter = Summariser(flanks, 8)
     meanings = Meanings.of(tuple(Track.of(t) for t in json.loads(args.tracks)))
     preferred = Preferred.beside(args.gff3, args.flanks)
-    index = VariantIndex(args.index, flanks, meanings, preferred) if args.index else None
+    index = VariantIndex(args.index, flanks, meanings, preferred, args.hgvs) if args.index else None
     tracks = TrackCounts()
     for block in stdin_lines():
         parsed = counter.feed(block)

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="the variant index to write (.explore.npz)")
     parser.add_argument("--provenance", default="{}", help="##KEY=VALUE lines for the output header, as JSON")
     parser.add_argument("--tracks", default="[]", help="the bundle's tracks the chain applies, as JSON")
+    parser.add_argument("--hgvs", action="store_true", help="csq's records carry GASHGVS (the naming stage)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -97,7 +98,8 @@ def _counter(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     spool = _spool(args)
     return subprocess.Popen([sys.executable, "-m", "annotator.engine.chain.count", "--gff3", str(args.gff3),
                              *(["--flanks", str(args.flanks)] if args.flanks else []), "--counts", str(args.counts),
-                             *(["--index", str(spool)] if spool else []), "--tracks", args.tracks],
+                             *(["--index", str(spool)] if spool else []), "--tracks", args.tracks,
+                             *(["--hgvs"] if args.hgvs else [])],
                             stdin=subprocess.PIPE, pipesize=1 << 20)
 
 

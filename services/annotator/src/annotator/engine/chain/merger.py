@@ -23,6 +23,7 @@ from ..transcripts import Preferred
 from .records import BlockError, RecordBlock, ours_pattern
 
 RECORD, OLD = "GASREC=", "GASOLD="
+HGVS = "GASHGVS"  # the naming stage's tag (engine.chain.naming), when the user asked for HGVS
 SELF_CHECK_FAILED = 3  # the merge's exit code when its own output does not add up
 SEMICOLON = 59
 
@@ -307,9 +308,11 @@ class Merger:
                     values[indices[p.sent - 1]] = p.tracks[tag]
             if any(v != "." for v in values):
                 added.append(f"{tag}={','.join(values)}")
+        names = ",".join(p.tracks[HGVS] for p in got if p.tracks.get(HGVS))  # each names its ALT
+        added += ([f"{HGVS}={names}"] if names else [])
         added += ([f"BCSQ={bcsq}"] if bcsq else []) + ([f"GASNORM={','.join(moved)}"] if moved else [])
         info = fields[7]
-        ours = ("BCSQ=", "GASNORM=", *(f"{tag}=" for tag in self._tags))
+        ours = ("BCSQ=", "GASNORM=", f"{HGVS}=", *(f"{tag}=" for tag in self._tags))
         had = self._ours.search(("\t" + info).encode()) is not None
         if not added and not had:
             return line + "\n"
@@ -330,7 +333,7 @@ class Merger:
     def output_header(self, csq_lines: list[str], provenance: dict[str, str],
                       track_lines: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """The user's header with GAS's lines and repairs (before #CHROM), and the repairs alone."""
-        ours_tags = {"BCSQ", "GASNORM", *self._tags}
+        ours_tags = {"BCSQ", "GASNORM", HGVS, *self._tags}
         declared: dict[str, set[str]] = {"INFO": set(), "FORMAT": set(), "FILTER": {"PASS"}, "contig": set()}
         kept = []
         for line in self.header[:-1]:
@@ -351,7 +354,8 @@ class Merger:
         }
         repairs = [ASSUMED[kind].format(name) for kind, names in wanted.items()
                    for name in sorted(names - declared[kind])]
-        ours = [*track_lines, *(line for line in csq_lines if line.startswith("##INFO=<ID=BCSQ,")), NORM_LINE]
+        ours = [*track_lines, *(line for line in csq_lines if line.startswith(("##INFO=<ID=BCSQ,",
+                                                                               f"##INFO=<ID={HGVS},"))), NORM_LINE]
         ours += [f"##{key}={value}" for key, value in provenance.items()]
         return [*kept, *repairs, *ours, self.header[-1]], repairs
 

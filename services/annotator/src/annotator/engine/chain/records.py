@@ -13,7 +13,7 @@ from .. import alleles
 from ..check.columns import BASE, NEWLINE, TAB, UPPER, Ints, _within, contig_runs
 
 KEY_BYTES = re.compile(rb";([^=;]+)")
-OURS = (b"BCSQ", b"GASNORM")  # the INFO tags GAS writes, whatever the bundle's tracks add
+OURS = (b"BCSQ", b"GASNORM", b"GASHGVS")  # the INFO tags GAS writes, whatever the bundle's tracks add
 
 
 def ours_pattern(tags: tuple[str, ...] = ()) -> re.Pattern[bytes]:

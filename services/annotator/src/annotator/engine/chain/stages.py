@@ -27,6 +27,7 @@ from .spooler import Spooler
 PIPE_BYTES = 1 << 20  # a stage that falls behind for a moment does not stop the one before it (Linux's maximum)
 TOOL = [sys.executable, "-m", "annotator.engine.chain.bcftools"]
 MERGE = [sys.executable, "-m", "annotator.engine.chain.merge"]
+HGVS = [sys.executable, "-m", "annotator.engine.chain.naming"]
 OLD_RECORD = "GASOLD"  # the INFO tag bcftools norm writes on the records it changed: CHROM|POS|REF|ALT[|ALT index]
 
 
@@ -41,7 +42,7 @@ class Chain:
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
                  flanks: Path, originals: Path, provenance: dict[str, str], index: Path | None = None,
-                 normalise: bool = False, tracks: tuple[Track, ...] = ()):
+                 normalise: bool = False, tracks: tuple[Track, ...] = (), hgvs: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
@@ -53,10 +54,13 @@ class Chain:
         # --force: a record on a contig the gene models never mention (a scaffold) is intergenic, not an error.
         stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-o", "-",
                                         "-"]))
+        if hgvs:  # after csq, so the merge and the index see it; before the merge, which writes it per record
+            stages.append(("naming in HGVS", [*HGVS, "--gff3", gff3, "--fasta", fasta, "--cache", str(flanks)]))
         stages.append(("merging", [*MERGE, "--originals", str(originals), "--gff3", gff3, "--flanks", str(flanks),
                                    "--counts", str(counts), "--out", str(staged),
                                    "--provenance", json.dumps(provenance),
                                    "--tracks", json.dumps([dataclasses.asdict(t) for t in tracks]),
+                                   *(["--hgvs"] if hgvs else []),
                                    *(["--plain", str(plain)] if plain else []),
                                    *(["--index", str(index)] if index else [])]))
         staged.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from gas_shared.contract.variant_index import SAMPLE_BYTES, VERSION
 
 from ..check.columns import NEWLINE, Ints, _within, distinct, whole_numbers
 from ..transcripts import Preferred
-from .summary import Flanks, Parsed
+from .summary import Flanks, Parsed, info_values
 from .tracks import Matched, Meanings
 
 BIT = {term: 1 << i for i, term in enumerate(TERMS)}
@@ -80,6 +80,14 @@ class Spool:
         self.add(f"{name}_end", ends + before, "i8")
         self._text_bytes[name] = before + len(flat)
 
+    def add_strings(self, name: str, values: list[str]) -> None:
+        """Python strings as a text column (no newline inside any)."""
+        data = ("\n".join(values) + "\n").encode() if values else b""
+        flat = np.frombuffer(data, dtype=np.uint8)
+        self.add_texts(name, flat, np.concatenate(([0], np.flatnonzero(flat == NEWLINE)[:-1] + 1)).astype(np.int64)
+                       if values else np.zeros(0, dtype=np.int64),
+                       np.array([len(v.encode()) for v in values], dtype=np.int64))
+
     def close(self) -> None:
         for file in self._files.values():
             file.close()
@@ -91,8 +99,9 @@ class VariantIndex:
     """The rows and variants tables, from csq's records (Summariser's blocks)."""
 
     def __init__(self, folder: Path, flanks: Flanks, meanings: Meanings | None = None,
-                 preferred: Preferred | None = None):
+                 preferred: Preferred | None = None, hgvs: bool = False):
         self._spool = Spool(folder, "variants")
+        self._hgvs = hgvs  # the records carry GASHGVS: each row gets its transcript's c. and p.
         self._preferred = preferred or Preferred({})
         self._flanks = flanks
         self._meanings = meanings or Meanings()
@@ -154,8 +163,32 @@ class VariantIndex:
         spool.add("row_impact", merged(impacts, IMPACT_RANK["MODIFIER"], "i1"), "i1")
         for name, (s, f) in (("row_protein", protein), ("row_dna", dna)):
             spool.add_texts(name, a, merged(s, 0, "i8"), merged(f - s, 0, "i8"))
+        if self._hgvs:
+            self._names(block, variant, transcripts, entry_at, rows)
         self.variants += n
         self.rows += rows
+
+    def _names(self, block: Parsed, variant: Ints, transcripts: NDArray[np.int32], entry_at: Ints,
+               rows: int) -> None:
+        """row_hgvs_c and row_hgvs_p: each row's transcript's notation from its record's GASHGVS (rows without a
+        transcript, such as csq's merged intron rows and the bare ones, get none). Only in HGVS jobs, which
+        spend a statement per transcript anyway."""
+        a, t = block.a, block.tabs
+        record, value, value_end = info_values(a, block.ends, t[:, 6] + 1, block.ends, b"GASHGVS")
+        named: dict[int, dict[str, tuple[str, str]]] = {}
+        for r, s, e in zip(record.tolist(), value.tolist(), value_end.tolist(), strict=True):
+            found = named[r] = {}
+            for entry in block.data[s:e].decode().split(","):
+                parts = entry.split("|")
+                if len(parts) == 3:
+                    found[parts[0]] = (parts[1], parts[2])
+        c, p = [""] * rows, [""] * rows
+        names = self.transcripts.names
+        for at, v, code in zip(entry_at.tolist(), variant.tolist(), transcripts.tolist(), strict=True):
+            if code >= 0 and (hit := named.get(v, {}).get(names[code])):
+                c[at], p[at] = hit
+        self._spool.add_strings("row_hgvs_c", c)
+        self._spool.add_strings("row_hgvs_p", p)
 
     def _tracks(self, a: NDArray[np.uint8], found: Matched) -> None:
         """The variants' columns of what the tracks matched (only those the bundle's tracks can fill)."""
