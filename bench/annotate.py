@@ -95,6 +95,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
     parser.add_argument("--job", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--compare-index", action="store_true",
                         help="also run each job without the variant index (GAS_VARIANT_INDEX=false): its share")
+    parser.add_argument("--compare-hgvs", action="store_true",
+                        help="also run each job with HGVS notation asked for (the naming stage): what it adds")
     parser.add_argument("--compare-tracks", action="store_true",
                         help="also run each job on the reference with synthetic dbSNP, ClinVar, gnomAD and panel "
                              "tracks drawn from the input (a third of its variants known): what they add")
@@ -155,12 +157,14 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                     kinds: list[tuple[bool | str, str]] = [(True, "gas-bench-1")]
                     kinds += ([(False, "gas-bench-1")] if args.compare_index else [])
                     kinds += [("tracks", with_tracks)] if args.compare_tracks else []
+                    kinds += [("hgvs", "gas-bench-1")] if args.compare_hgvs else []
                     for index, reference_id in kinds:
                         user, job = uuid.uuid4(), uuid.uuid4()
                         key = f"{user}/{job}/input/input.vcf"
                         s3.upload_file(str(vcf), names.bucket("inputs"), key)
                         request = JobRequested(job_id=job, user_id=user, reference_id=reference_id, input_key=key,
-                                               input_filename=vcf.name, submitted_at=datetime.now(UTC))
+                                               input_filename=vcf.name, submitted_at=datetime.now(UTC),
+                                               hgvs=index == "hgvs")
                         jobs.create(request)
                         _, peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
                                                  str(work / "cache")],
@@ -175,6 +179,10 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                         share += (f", with tracks {timings['tracks'][0]:.2f} s "
                                   f"(+{100 * (timings['tracks'][0] / seconds - 1):.0f}%, "
                                   f"peak {timings['tracks'][1]:.0f} MB)")
+                    if "hgvs" in timings:
+                        share += (f", with HGVS {timings['hgvs'][0]:.2f} s "
+                                  f"(+{100 * (timings['hgvs'][0] / seconds - 1):.0f}%, "
+                                  f"peak {timings['hgvs'][1]:.0f} MB)")
                     print(f"{count:>10,} run {attempt + 1}: raw {raw_wall:.2f} s, job {seconds:.2f} s, "
                           f"ratio {seconds / raw_wall:.2f}{share}", flush=True)
                     runs.append((raw_wall, seconds, raw_peak, job_peak, timings.get(False, (seconds, 0))[0],
