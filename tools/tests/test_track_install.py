@@ -145,3 +145,23 @@ def test_a_bed_is_sorted_and_cut_to_the_bundles_contigs(bundle):
     with pysam.TabixFile(str(path / manifest.tracks[0].file)) as table:
         rows = [r for c in ("chr1", "chr2") for r in table.fetch(c)]
     assert rows == ["chr1\t50\t60\t.", "chr1\t100\t200\tA|_left", "chr2\t500\t900\tB"]
+
+
+def test_two_variants_tracks_are_joined_into_one_table(bundle):
+    genome, path, sources = bundle
+    attach(path, sources["dbsnp"], name="dbsnp", kind="variants", fields=("ID",), version="1", origin="test")
+    assert Manifest.read(path).combined == ""  # one track: nothing to join
+    manifest = attach(path, sources["gnomad"], name="gnomad", kind="variants", fields=("AF",), version="4",
+                      origin="test")
+    assert manifest.combined and manifest.combined in manifest.files
+
+    def rows(name):
+        with pysam.TabixFile(str(path / name)) as table:
+            return [r.split("\t") for c in genome.contigs for r in table.fetch(c)]
+
+    dbsnp = {tuple(r[:4]): r[4] for r in reversed(rows(manifest.tracks[0].file))}  # the first of a repeat wins
+    gnomad = {tuple(r[:4]): r[4] for r in reversed(rows(manifest.tracks[1].file))}
+    joined = rows(manifest.combined)
+    assert {tuple(r[:4]) for r in joined} == set(dbsnp) | set(gnomad)
+    assert all(r[4] == dbsnp.get(tuple(r[:4]), ".") and r[5] == gnomad.get(tuple(r[:4]), ".") for r in joined)
+    assert len(joined) == len({tuple(r[:4]) for r in joined})  # one row per allele

@@ -152,3 +152,17 @@ def test_a_bundle_without_tracks_writes_no_track_fields(tmp_path):
     summary = json.loads(result.files["summary"].read_text())
     assert "tracks" not in summary and summary["sources"] == []
     assert "Known variants" not in result.files["log"].read_text()
+
+
+def test_one_stage_over_the_joined_table_writes_what_a_stage_per_track_writes(reference, sample_job, tmp_path):
+    import dataclasses
+    import shutil
+
+    source, result = sample_job
+    manifest = Manifest.read(reference)
+    assert manifest.combined and len(manifest.variant_tracks) == 3
+    apart = tmp_path / "apart"
+    shutil.copytree(reference, apart)
+    dataclasses.replace(manifest, combined="").write(apart)
+    separate = annotate(source, "sample.vcf", apart, tmp_path / "out", job_id="j1")
+    assert body(separate.files["vcf"]) == body(result.files["vcf"])

@@ -11,15 +11,18 @@ bundle's are left out) | `query` CHROM POS REF ALT and the carried fields. A com
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
+import heapq
+import itertools
 import shutil
 import subprocess
 import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,6 +33,7 @@ from pysam.libcbgzf import BGZFile
 from gas_shared.contract.bundle import FASTA, KNOWN_ID, REGIONS, VARIANTS, Manifest, Track, sha256
 
 TOOL = [sys.executable, "-m", "annotator.engine.chain.bcftools"]
+COMBINED = "tracks.variants.tsv.gz"
 BLOCK = 1 << 20
 
 
@@ -195,9 +199,55 @@ def attach(bundle: Path, source: Path | Sequence[Path], *, name: str, kind: str,
                   tuple(fields),
                   descriptions)
     index = Path(f"{out}.tbi")
-    updated = manifest.with_track(track, {out.name: sha256(out), index.name: sha256(index)})
+    updated = combine(bundle, manifest.with_track(track, {out.name: sha256(out), index.name: sha256(index)}))
     updated.write(bundle)
     return updated
+
+
+def combine(bundle: Path, manifest: Manifest) -> Manifest:
+    """The bundle's variants tracks joined into one table (COMBINED) when it has two or more: a row per
+    CHROM POS REF ALT that any track holds, each track's fields in turn ('.' where it holds none; the first
+    row of a track wins where it repeats an allele). One annotate stage then applies them all."""
+    variants = manifest.variant_tracks
+    files = {k: v for k, v in manifest.files.items() if k not in (COMBINED, f"{COMBINED}.tbi")}
+    if len(variants) < 2:
+        return dataclasses.replace(manifest, files=files, combined="")
+    out = bundle / COMBINED
+    contigs = pysam.FastaFile(str(bundle / FASTA)).references
+    tables = [pysam.TabixFile(str(bundle / t.file)) for t in variants]
+    empty = [["."] * len(t.fields) for t in variants]
+    try:
+        with BGZFile(str(out), "wb", None) as joined:
+            for contig in contigs:
+                streams = [_rows(table, contig, i) for i, table in enumerate(tables) if contig in table.contigs]
+                lines = []
+                # By position only: a table's rows at one position need not be in REF/ALT order.
+                for pos, group in itertools.groupby(heapq.merge(*streams, key=lambda r: r[0]), key=lambda r: r[0]):
+                    alleles: dict[tuple[str, str], list[list[str]]] = {}
+                    for _, ref, alt, i, fields in group:
+                        values = alleles.setdefault((ref, alt), [list(e) for e in empty])
+                        if values[i] is empty[i] or values[i] == empty[i]:  # the first row of a track wins
+                            values[i] = fields
+                    lines += ["\t".join([contig, str(pos), ref, alt, *(v for vs in values for v in vs)]) + "\n"
+                              for (ref, alt), values in alleles.items()]
+                    if len(lines) >= 100_000:
+                        joined.write("".join(lines).encode())
+                        lines = []
+                joined.write("".join(lines).encode())
+    finally:
+        for table in tables:
+            table.close()
+    pysam.tabix_index(str(out), seq_col=0, start_col=1, end_col=1, force=True)
+    index = Path(f"{out}.tbi")
+    return dataclasses.replace(manifest, files={**files, COMBINED: sha256(out), index.name: sha256(index)},
+                               combined=COMBINED)
+
+
+def _rows(table: pysam.TabixFile, contig: str, track: int) -> Iterator[tuple[int, str, str, int, list[str]]]:
+    """A track table's rows on `contig` as (POS, REF, ALT, the track's number, its fields), in order."""
+    for line in table.fetch(contig):
+        f = line.split("\t")
+        yield int(f[1]), f[2], f[3], track, f[4:]
 
 
 def _vcf_header(source: Path) -> pysam.VariantHeader:

@@ -75,6 +75,9 @@ class Manifest:
     source: str
     files: dict[str, str]  # file name -> sha256
     tracks: tuple[Track, ...] = ()
+    # Every variants track's table joined into one (CHROM POS REF ALT, then each track's fields in turn), so
+    # the chain runs one bcftools annotate for them all; '' while the bundle has fewer than two.
+    combined: str = ""
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
@@ -88,7 +91,11 @@ class Manifest:
     def with_track(self, track: Track, files: dict[str, str]) -> Manifest:
         """This manifest with `track` added (or replacing the one of its name) and its files."""
         kept = tuple(t for t in self.tracks if t.name != track.name)
-        return Manifest(self.id, self.assembly, self.source, {**self.files, **files}, (*kept, track))
+        return Manifest(self.id, self.assembly, self.source, {**self.files, **files}, (*kept, track), self.combined)
+
+    @property
+    def variant_tracks(self) -> tuple[Track, ...]:
+        return tuple(t for t in self.tracks if t.kind == VARIANTS)
 
     def write(self, directory: Path) -> None:
         (directory / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n")

@@ -102,7 +102,8 @@ def annotate(
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
             sink = _Sink(clean, copy, originals, lambda norm: Chain(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
-                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks, hgvs=hgvs))
+                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks,
+                combined=manifest.combined if manifest and tracks else "", hgvs=hgvs))
             try:
                 report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
                     source, filename, sink)

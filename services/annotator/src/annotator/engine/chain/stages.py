@@ -42,7 +42,8 @@ class Chain:
 
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
                  flanks: Path, originals: Path, provenance: dict[str, str], index: Path | None = None,
-                 normalise: bool = False, tracks: tuple[Track, ...] = (), hgvs: bool = False):
+                 normalise: bool = False, tracks: tuple[Track, ...] = (), combined: str = "",
+                 hgvs: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
@@ -50,7 +51,7 @@ class Chain:
             # user's that the header might not declare ever reaches bcftools).
             stages.append(("bcftools norm", [*TOOL, "norm", "-f", fasta, "-m", "-any", "-c", "e",
                                              "--old-rec-tag", OLD_RECORD, "-Ou", "-o", "-", "-"]))
-        stages += [track_stages.stage(track, reference, work, TOOL) for track in tracks]
+        stages += track_stages.stages(tracks, combined, reference, work, TOOL)
         # --force: a record on a contig the gene models never mention (a scaffold) is intergenic, not an error.
         stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-o", "-",
                                         "-"]))

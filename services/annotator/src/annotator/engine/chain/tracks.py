@@ -15,12 +15,31 @@ from pathlib import Path
 from gas_shared.contract.bundle import REGIONS, Track
 
 
+def stages(tracks: tuple[Track, ...], combined: str, reference: Path, work: Path,
+           tool: list[str]) -> list[tuple[str, list[str]]]:
+    """The annotate stages for a bundle's tracks: one for all its variants tracks when it has their joined
+    table (fewer processes and passes over the stream), one per track otherwise, and one per regions track."""
+    variants = [t for t in tracks if t.kind != REGIONS]
+    if combined and len(variants) > 1:
+        header = work / "tracks.hdr"
+        header.write_text("".join(_declarations(t) for t in variants))
+        columns = ["CHROM", "POS", "REF", "ALT", *(f"INFO/{tag}" for t in variants for tag in t.tags)]
+        found = [("annotating with " + ", ".join(t.name for t in variants),
+                  [*tool, "annotate", "-a", str(reference / combined), "-c", ",".join(columns), "-h", str(header),
+                   "--no-version", "-Ou", "-o", "-", "-"])]
+        return found + [stage(t, reference, work, tool) for t in tracks if t.kind == REGIONS]
+    return [stage(t, reference, work, tool) for t in tracks]
+
+
+def _declarations(track: Track) -> str:
+    return "".join(f'##INFO=<ID={tag},Number=1,Type=String,Description="{track.description(field)}">\n'
+                   for tag, field in zip(track.tags, track.fields or ("name",), strict=True))
+
+
 def stage(track: Track, reference: Path, work: Path, tool: list[str]) -> tuple[str, list[str]]:
     """The `bcftools annotate` stage that applies `track`, reading and writing BCF (the header is GAS's)."""
     header = work / f"track-{track.name}.hdr"
-    header.write_text("".join(
-        f'##INFO=<ID={tag},Number=1,Type=String,Description="{track.description(field)}">\n'
-        for tag, field in zip(track.tags, track.fields or ("name",), strict=True)))
+    header.write_text(_declarations(track))
     columns = ["CHROM", "FROM", "TO"] if track.kind == REGIONS else ["CHROM", "POS", "REF", "ALT"]
     columns += [f"INFO/{tag}" for tag in track.tags]
     return (f"annotating with {track.name}",
