@@ -54,6 +54,16 @@ def test_golden_job_requested_fields(golden):
     assert isinstance(job, JobRequested)
     assert (job.job_id, job.user_id) == (JOB, USER)
     assert job.input_filename == "patient 7 <exome>.vcf.gz"  # data, shown escaped, never a key
+    assert job.hgvs is False  # asked for by the submitter (see test_hgvs_is_asked_for_at_submission)
+
+
+def test_a_job_requested_from_before_the_hgvs_option_decodes_without_it(golden):
+    """`hgvs` was added to version 1 (an additive change): a message a producer wrote before it still decodes,
+    and asks for no HGVS."""
+    older = json.loads(golden("job.requested"))
+    del older["data"]["hgvs"]
+    job = decode(json.dumps(older)).data
+    assert isinstance(job, JobRequested) and job.hgvs is False
 
 
 def test_new_message_sets_envelope_fields():
