@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import shutil
 import sys
 import tempfile
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from annotator.synthetic.bundle import DEMO_ID, write_demo_bundle
 from annotator.track_builder import TrackError, attach, fetch
-from gas_shared.contract.bundle import FASTA, GFF3, MANIFEST, Manifest, sha256
+from gas_shared.contract.bundle import FASTA, GFF3, Manifest, sha256
 from gas_shared.store.bundles import Bundles
 
 
@@ -56,7 +55,7 @@ def build_bundle(directory: Path, *, reference_id: str, fasta: str, gff3: str, a
     _fetch(gff3, directory / GFF3)
     files = {n: sha256(directory / n) for n in (FASTA, FASTA + ".fai", GFF3)}
     manifest = Manifest(reference_id, assembly, source, files)
-    (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    manifest.write(directory)
     return manifest
 
 
@@ -96,6 +95,8 @@ def install_track(args: argparse.Namespace, bundles: Bundles) -> int:
     if not bundles.exists(args.reference):
         print(f"install-track: no reference {args.reference} is installed", file=sys.stderr)
         return 2
+    if preset and preset.note:
+        print(f"install-track: note: {preset.note}", file=sys.stderr)
     cache = Path(args.cache).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     extra = dict(line.split()[:2] for line in Path(args.contig_map).read_text().splitlines()

@@ -226,7 +226,7 @@ def combine(bundle: Path, manifest: Manifest) -> Manifest:
                     alleles: dict[tuple[str, str], list[list[str]]] = {}
                     for _, ref, alt, i, fields in group:
                         values = alleles.setdefault((ref, alt), [list(e) for e in empty])
-                        if values[i] is empty[i] or values[i] == empty[i]:  # the first row of a track wins
+                        if values[i] == empty[i]:  # the first row of a track wins
                             values[i] = fields
                     lines += ["\t".join([contig, str(pos), ref, alt, *(v for vs in values for v in vs)]) + "\n"
                               for (ref, alt), values in alleles.items()]

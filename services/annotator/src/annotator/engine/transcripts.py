@@ -9,15 +9,13 @@ by rank, then by severity, as VEP's --pick does.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .check.columns import COMMA, Ints, _within, distinct
+from .derived import derived
 
 MANE, CANONICAL, OTHER = 0, 1, 2
 CACHE = ".gas-preferred-v1.json"  # worked out once per bundle, kept beside the flanks' cache
@@ -57,16 +55,7 @@ class Preferred:
     def cached(cls, gff3: Path, cache: Path | None) -> Preferred:
         """From `cache` when it is newer than `gff3`; else read from the GFF3 (a whole GRCh38: seconds) and
         kept in `cache` if it can be."""
-        if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
-            with contextlib.suppress(OSError, ValueError):
-                return cls(json.loads(cache.read_text()))
-        found = cls.from_gff3(gff3)
-        if cache:
-            with contextlib.suppress(OSError):  # a read-only bundle: read again next time
-                partial = cache.with_name(f"{cache.name}.{os.getpid()}")
-                partial.write_text(json.dumps(found.ranks))
-                partial.replace(cache)
-        return found
+        return derived(gff3, cache, lambda: cls.from_gff3(gff3), lambda p: p.ranks, cls)
 
     @classmethod
     def beside(cls, gff3: Path, flanks: Path | None) -> Preferred:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 import pysam
 
-from gas_shared.contract.bundle import FASTA, GFF3, MANIFEST, SAMPLE, Manifest, sha256
+from gas_shared.contract.bundle import FASTA, GFF3, SAMPLE, Manifest, sha256
 
 from .genome import Gene, Genome
 
@@ -61,7 +59,7 @@ def write_bundle(genome: Genome, directory: Path, *, reference_id: str, assembly
     write_gff3(genome, directory / GFF3)
     files = {name: sha256(directory / name) for name in (FASTA, FASTA + ".fai", GFF3, *extra)}
     manifest = Manifest(reference_id, assembly, source, files)
-    (directory / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
+    manifest.write(directory)
     return manifest
 
 

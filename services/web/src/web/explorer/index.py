@@ -43,6 +43,10 @@ class Texts:
         begin = int(self.end[i - 1]) + 1 if i else 0
         return bytes(self.text[begin: int(self.end[i])]).decode("utf-8", "replace")
 
+    def lengths(self) -> Ints:
+        """Each value's length in bytes (0 for an empty one)."""
+        return np.diff(np.concatenate(([-1], self.end.astype(np.int64)))) - 1
+
     def many(self, items: NDArray[np.integer]) -> list[str]:
         """The values at `items` (slices of the mapped text: nothing else is copied)."""
         view = memoryview(self.text.data) if len(self.text) else memoryview(b"")

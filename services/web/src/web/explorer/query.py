@@ -318,8 +318,7 @@ class Explorer:
         if f.known:
             if not self.has_known:
                 raise FilterError("This job's reference has no known-variant track, so known and novel are unknown.")
-            texts = self.index.texts["variant_known_id"]
-            length = np.diff(np.concatenate(([-1], texts.end.astype(np.int64)))) - 1
+            length = self.index.texts["variant_known_id"].lengths()
             masks.append((length > 0) if f.known == "known" else (length == 0))
         if f.clinical:
             if "variant_clinical" not in a:
@@ -519,9 +518,7 @@ class Explorer:
         variants = v[starts]
         known = novel = None
         if self.has_known:
-            ends = self.index.texts["variant_known_id"].end.astype(np.int64)
-            lengths = ends[variants] - np.where(variants > 0, ends[np.maximum(variants - 1, 0)] + 1, 0)
-            known = int(np.count_nonzero(lengths))
+            known = int(np.count_nonzero(self.index.texts["variant_known_id"].lengths()[variants]))
             novel = len(variants) - known
         by_clinical: dict[str, int] = {}
         if "variant_clinical" in a:

@@ -84,11 +84,6 @@ def main(argv: list[str] | None = None) -> int:
         return SELF_CHECK_FAILED
 
 
-def preferred(args: argparse.Namespace) -> Preferred:
-    """The gene models' preferred transcripts, cached beside the flanks."""
-    return Preferred.beside(args.gff3, args.flanks)
-
-
 def _spool(args: argparse.Namespace) -> Path | None:
     return args.index.with_name(args.index.name + ".spool") if args.index else None
 
@@ -115,7 +110,8 @@ def _run(args: argparse.Namespace) -> int:
         plain = stack.enter_context(plain_body.open("wb")) if plain_body else None
         spool = _spool(args)
         record_index = RecordIndex(spool) if spool else None
-        merger = Merger(out, plain, record_index, track_stages.tags(tracks), preferred(args))
+        merger = Merger(out, plain, record_index, track_stages.tags(tracks),
+                        Preferred.beside(args.gff3, args.flanks))
         for block in stdin_lines():  # csq's output
             records = block
             while records.startswith(b"#"):  # csq's header comes first

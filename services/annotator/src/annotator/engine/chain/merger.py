@@ -57,18 +57,21 @@ class Piece:
     moved: bool
     bcsq: str
     tracks: dict[str, str] = field(default_factory=dict)  # what the tracks matched: tag -> value
+    hgvs: str = ""  # the naming stage's GASHGVS, when the user asked for HGVS
 
     @classmethod
     def of(cls, sent: int, where: tuple[str, str, str], moved: bool, items: list[str]) -> Piece:
-        """From the INFO items csq returned after GASREC (and GASOLD): the tracks' tags, then BCSQ."""
-        bcsq, found = "", {}
+        """From the INFO items csq returned after GASREC (and GASOLD): the tracks' tags, GASHGVS, then BCSQ."""
+        bcsq, hgvs, found = "", "", {}
         for item in items:
             key, _, value = item.partition("=")
             if key == "BCSQ":
                 bcsq = value
+            elif key == HGVS:
+                hgvs = value
             elif key and key != OLD[:-1]:
                 found[key] = value
-        return cls(sent, where, moved, bcsq, found)
+        return cls(sent, where, moved, bcsq, found, hgvs)
 
 
 @dataclass
@@ -100,9 +103,11 @@ class Merger:
     def __init__(self, out: Writer, plain: Writer | None, index: RecordIndex | None = None,
                  tags: tuple[str, ...] = (), preferred: Preferred | None = None):
         self._out, self._plain, self._index = out, plain, index
-        self._preferred = preferred  # the gene models' preferred transcripts: their consequences go first
+        # The gene models' preferred transcripts, whose consequences go first (None: the models tag none).
+        self._preferred = preferred if preferred and preferred.ranks else None
         self._tags = tags  # the tracks' INFO tags, in the order the chain adds them
         self._ours = ours_pattern(tags)
+        self._replaced = ("BCSQ=", "GASNORM=", f"{HGVS}=", *(f"{tag}=" for tag in tags))  # INFO items ours replace
         self.header: list[str] = []
         self.header_done = False
         self.columns = 0
@@ -308,16 +313,15 @@ class Merger:
                     values[indices[p.sent - 1]] = p.tracks[tag]
             if any(v != "." for v in values):
                 added.append(f"{tag}={','.join(values)}")
-        names = ",".join(p.tracks[HGVS] for p in got if p.tracks.get(HGVS))  # each names its ALT
+        names = ",".join(p.hgvs for p in got if p.hgvs)  # each names its ALT
         added += ([f"{HGVS}={names}"] if names else [])
         added += ([f"BCSQ={bcsq}"] if bcsq else []) + ([f"GASNORM={','.join(moved)}"] if moved else [])
         info = fields[7]
-        ours = ("BCSQ=", "GASNORM=", f"{HGVS}=", *(f"{tag}=" for tag in self._tags))
         had = self._ours.search(("\t" + info).encode()) is not None
         if not added and not had:
             return line + "\n"
         self.moved += bool(moved)
-        kept = [] if info in (".", "") else [i for i in info.split(";") if not i.startswith(ours)]
+        kept = [] if info in (".", "") else [i for i in info.split(";") if not i.startswith(self._replaced)]
         fields[7] = ";".join(kept + added) or "."
         return "\t".join(fields) + "\n"
 

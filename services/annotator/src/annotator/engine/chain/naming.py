@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import contextlib
-import json
 import logging
 import sys
 from dataclasses import asdict
@@ -16,6 +14,7 @@ from pathlib import Path
 
 import pysam
 
+from ..derived import derived
 from ..hgvs import Transcript, notation, transcripts_of
 from .count import stdin_lines
 
@@ -35,19 +34,12 @@ class Models:
 
     @classmethod
     def cached(cls, gff3: Path, cache: Path | None) -> Models:
-        if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
-            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-                data = json.loads(cache.read_text())
-                return cls({c: [Transcript(t["id"], t["contig"], t["strand"], tuple(map(tuple, t["exons"])),
-                                           tuple(t["cds"]) if t["cds"] else None) for t in ts]
-                            for c, ts in data.items()})
-        found = transcripts_of(gff3)
-        if cache:
-            with contextlib.suppress(OSError):
-                partial = cache.with_name(f"{cache.name}.part")
-                partial.write_text(json.dumps({c: [asdict(t) for t in ts] for c, ts in found.items()}))
-                partial.replace(cache)
-        return cls(found)
+        return derived(gff3, cache, lambda: cls(transcripts_of(gff3)),
+                       lambda m: {c: [asdict(t) for t in ts] for c, ts in m._by.items()},
+                       lambda data: cls({c: [Transcript(t["id"], t["contig"], t["strand"],
+                                                        tuple(map(tuple, t["exons"])),
+                                                        tuple(t["cds"]) if t["cds"] else None) for t in ts]
+                                         for c, ts in data.items()}))
 
     def overlapping(self, contig: str, low: int, high: int) -> list[Transcript]:
         starts = self._starts.get(contig)

@@ -31,8 +31,9 @@ def stages(tracks: tuple[Track, ...], combined: str, reference: Path, work: Path
     return [stage(t, reference, work, tool) for t in tracks]
 
 
-def _declarations(track: Track) -> str:
-    return "".join(f'##INFO=<ID={tag},Number=1,Type=String,Description="{track.description(field)}">\n'
+def _declarations(track: Track, number: str = "1") -> str:
+    """The track's INFO lines: Number=1 in the minimal records (one ALT each), A in the user's records."""
+    return "".join(f'##INFO=<ID={tag},Number={number},Type=String,Description="{track.description(field)}">\n'
                    for tag, field in zip(track.tags, track.fields or ("name",), strict=True))
 
 
@@ -52,8 +53,7 @@ def output_lines(tracks: tuple[Track, ...]) -> list[str]:
     ALT had none), and the track's provenance."""
     lines = []
     for track in tracks:
-        for tag, field in zip(track.tags, track.fields or ("name",), strict=True):
-            lines.append(f'##INFO=<ID={tag},Number=A,Type=String,Description="{track.description(field)}">')
+        lines += _declarations(track, "A").splitlines()
         lines.append(f'##GAS_track=<ID={track.name},Kind={track.kind},Version="{track.version}",'
                      f'Source="{track.source}",Sha256={track.sha256}>')
     return lines

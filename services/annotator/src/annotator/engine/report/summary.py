@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
-import json
-import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +15,7 @@ from numpy.typing import NDArray
 from gas_shared.contract.consequences import IMPACT, IMPACT_ORDER, worst_impact
 
 from ..check.columns import COMMA, NEWLINE, TAB, Ints, contig_runs, distinct, whole_numbers
+from ..derived import derived
 
 SPLICE = {"splice_donor", "splice_acceptor", "splice_region"}
 UTR = {"5_prime_utr", "3_prime_utr"}
@@ -102,20 +100,14 @@ class Flanks:
     @classmethod
     def cached(cls, gff3: Path, cache: Path | None) -> Flanks:
         """From `cache` when it is newer than `gff3`; else made from the GFF3 and kept in `cache` if it can be."""
-        if cache and cache.exists() and cache.stat().st_mtime >= gff3.stat().st_mtime:
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # unreadable: made again below
-                data = json.loads(cache.read_text())
-                flanks = cls(GeneIndex())
-                flanks._breaks = data["breaks"]
-                flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
-                return flanks
-        flanks = cls(GeneIndex.from_gff3(gff3))
-        if cache:
-            with contextlib.suppress(OSError):  # a read-only bundle: made again next time
-                partial_cache = cache.with_name(f"{cache.name}.{os.getpid()}")
-                partial_cache.write_text(json.dumps({"breaks": flanks._breaks, "labels": flanks._labels}))
-                partial_cache.replace(cache)
-        return flanks
+        def load(data: Any) -> Flanks:
+            flanks = cls(GeneIndex())
+            flanks._breaks = data["breaks"]
+            flanks._labels = {c: [tuple(x) if x else None for x in labels] for c, labels in data["labels"].items()}
+            return flanks
+
+        return derived(gff3, cache, lambda: cls(GeneIndex.from_gff3(gff3)),
+                       lambda f: {"breaks": f._breaks, "labels": f._labels}, load)
 
     def label(self, contig: str, pos: int) -> tuple[str, str] | None:
         """GeneIndex.flank(contig, pos)."""
