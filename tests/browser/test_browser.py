@@ -121,6 +121,7 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     shown_known = int(re.search(r"([\d,]+) known", page.locator("#known-counts").inner_text()).group(1))
     page.locator("#clinical-counts a", has_text="Likely pathogenic").click()
     expect(page).to_have_url(re.compile(r"clinical=Likely_pathogenic"))
+    expect(page.locator("#clinical-chips input:checked")).to_have_count(1)  # the new fragment is in
     expect(page.locator("#variants-table tbody tr").first).to_be_visible()
     classes = page.locator("#variants-table td.clinical").all_inner_texts()
     assert classes and all(c == "Likely pathogenic" for c in classes)
@@ -132,8 +133,10 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     # HGVS, as asked: the job says so, and the missense rows name their change in c. and p.
     expect(page.locator("#hgvs-asked")).to_be_visible()
     page.click("#explorer-clear")
+    expect(page).not_to_have_url(re.compile(r"clinical="))  # the cleared explorer is in, chart and all
     page.locator("#consequence-chart a[data-term=missense]").click()
     expect(page).to_have_url(re.compile(r"consequence=missense"))
+    expect(page.locator("#term-missense")).to_be_checked()  # the new fragment is in (the URL may come first)
     names = page.locator("#variants-table td.hgvs").all_inner_texts()
     assert names and all(re.match(r"c\.\d+[ACGT]>[ACGT]\np\.[A-Z][a-z]{2}\d+[A-Z][a-z]{2}$", n) for n in names), names
     page.screenshot(path=shots / "explorer-hgvs.png", full_page=True)
