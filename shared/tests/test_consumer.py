@@ -173,8 +173,35 @@ def test_stop_finishes_work_in_hand_within_the_drain_window(sqs, fake_aws, golde
     assert finished and not sqs.queues["work"]
 
 
-def test_stop_releases_work_that_outlasts_the_drain_window(sqs, fake_aws, golden):
+def test_stop_hands_back_work_that_outlasts_the_drain_window_as_a_fresh_message(sqs, fake_aws, golden):
+    started, undone = threading.Event(), []
+
+    def work(_job):
+        delivery().on_release(lambda: undone.append("lease given up"))
+        started.set()
+        time.sleep(3)
+
+    sqs.send("work", golden("job.requested"))
+    consumer = make_consumer(fake_aws, {JobRequested: work}, drain_seconds=0.2)
+    with Running(consumer) as running:
+        assert started.wait(5)
+        running.stop.set()
+        running.thread.join(10)
+    assert undone == ["lease given up"]  # the handler's undo ran before the message went back
+    (back,) = sqs.queues["work"]
+    # Sent again, visible at once, and with no receive counted against it: a stop is not its failure.
+    assert back.receives == 0 and back.visible_at <= time.monotonic() and back.body == golden("job.requested")
+    assert [c[1]["delay"] for c in sqs.calls if c[0] == "send"] == [0]
+    assert len([c for c in sqs.calls if c[0] == "delete"]) == 1  # the copy in hand
+
+
+def test_a_failed_hand_back_falls_back_to_visibility(sqs, fake_aws, golden):
     started = threading.Event()
+
+    def refuse(**_kw):
+        raise ConnectionError("emulator away")
+
+    sqs.send_message = refuse
     sqs.send("work", golden("job.requested"))
     consumer = make_consumer(fake_aws, {JobRequested: lambda _: (started.set(), time.sleep(3))}, drain_seconds=0.2)
     with Running(consumer) as running:
@@ -182,8 +209,12 @@ def test_stop_releases_work_that_outlasts_the_drain_window(sqs, fake_aws, golden
         running.stop.set()
         running.thread.join(10)
     released = [c for c in sqs.calls if c[0] == "visibility" and c[1]["seconds"] == 0]
-    assert len(released) == 1
-    assert sqs.queues["work"][0].visible_at <= time.monotonic()  # another worker may take it at once
+    assert len(released) == 1 and sqs.queues["work"][0].visible_at <= time.monotonic()
+
+
+def test_on_release_outside_a_consumer_does_nothing():
+    delivery().on_release(lambda: pytest.fail("no consumer hands anything back here"))
+    delivery().released()
 
 
 def test_receive_errors_do_not_kill_the_loop(sqs, fake_aws, golden):

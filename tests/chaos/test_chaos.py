@@ -157,7 +157,7 @@ def test_poison_of_every_kind_ends_in_the_dead_letter_queues_and_the_load_comple
 def test_a_rolling_restart_by_sigterm_finishes_or_releases_work_and_loses_none(load, run, queues):
     rng = random.Random(5)
     gas = load(seed=5)
-    # A short drain window, so some work is released (visibility 0) rather than finished.
+    # A short drain window, so some work is handed back (sent again, its lease given up) rather than finished.
     annotator = run("annotator", GAS_DRAIN_SECONDS="0.5")
     gas.submit(20, variants=4000)
     exits = []

@@ -159,6 +159,28 @@ def test_a_worker_killed_mid_job_leaves_it_to_another_which_completes_it_once(ga
     assert len(gas.mail()) == 1
 
 
+def test_a_worker_stopped_mid_job_frees_it_for_the_next_at_once_and_the_message_starts_afresh(
+        gas, annotator, tmp_path):
+    """SIGTERM with a short drain: the lease is given up (not waited out: 120 s here), and the message is
+    sent again rather than counted as a failed receive."""
+    first = annotator(GAS_LEASE_SECONDS="120", GAS_DRAIN_SECONDS="0.2")
+    job_id, _ = gas.submit(_sample(tmp_path, 400_000), "big.vcf")  # a few seconds of work
+    wait_until(lambda: gas.jobs.get(job_id).progress.stage == "annotating",
+               60, every=0.05, what="the job under way")
+    assert first.stop(signal.SIGTERM, timeout=15) == 0
+    stopped = gas.jobs.get(job_id)
+    assert stopped.status == "RUNNING" and (stopped.lease_until or 0) == 0  # given up, not held for 120 s
+    assert any("releasing unfinished message" in line["message"] for line in first.log())
+
+    second = annotator(GAS_LEASE_SECONDS="120")
+    job = gas.wait_status(job_id, "COMPLETED", within=90)  # well inside the first worker's lease
+    assert job.counts.variants == 400_000 and job.attempts == 1
+    wait_until(lambda: gas.published("job.completed", job_id) and gas.mail(), 20, what="message and mail")
+    handled = [line for line in second.log() if line["message"].startswith("handled job.requested")]
+    assert [int(line["attempt"]) for line in handled] == [1]  # a fresh message, not a second receive
+    assert len(gas.published("job.completed", job_id)) == 1 and len(gas.mail()) == 1
+
+
 def test_an_unexpected_engine_failure_fails_the_job_on_its_last_delivery(gas, annotator, tmp_path, queues):
     """A reference whose gene models bcftools cannot read: retried, then FAILED on the last delivery."""
     broken = tmp_path / "broken"

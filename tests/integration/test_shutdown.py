@@ -35,7 +35,7 @@ def test_sigterm_releases_work_that_outlasts_the_drain_window(start_service, que
     queues.send("annotate", golden("job.requested"))
     wait_until(lambda: _started(worker), 15, what="work started")
     assert worker.stop(signal.SIGTERM, timeout=15) == 0
-    # Released with visibility 0: back at once, not after the 10 s visibility timeout.
+    # Handed back (sent again): back at once, not after the 10 s visibility timeout.
     back = queues.receive("annotate", wait=3, expect=1)
     assert len(back) == 1 and json.loads(back[0]["Body"]) == json.loads(golden("job.requested"))
     assert _marker(aws, names, golden) == []

@@ -19,7 +19,7 @@ from gas_shared.contract.messages import JobCompleted, JobFailed, JobRequested
 from gas_shared.contract.plans import FREE, PREMIUM
 from gas_shared.contract.times import now
 from gas_shared.runtime.aws import is_transient
-from gas_shared.runtime.consumer import RetryableError, defer_while_busy, delivery
+from gas_shared.runtime.consumer import Deferred, defer_while_busy, delivery
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.jobs import JobStore
@@ -53,6 +53,12 @@ class Lease:
     def __exit__(self, *_exc: object) -> None:
         self._done.set()
         self._thread.join(timeout=30)  # a renewal in flight must not land after a release
+
+    def give_up(self) -> None:
+        """This process stops before the work ends: free the job for the next worker now, not when the
+        lease runs out (a minute in production)."""
+        self.__exit__()
+        self._store.release(self._job, self._worker)
 
     def _renew(self) -> None:
         while not self._done.wait(self._seconds / 3):
@@ -102,11 +108,15 @@ class JobRunner:
             elif claim.job.finished:
                 self._announce(claim.job)  # a redelivery after the work: finish what may not have been said
             else:
-                raise RetryableError(f"job {job_id} is running elsewhere; its lease ends in {claim.retry_after:.0f}s")
+                # Come back when the lease ends: deferred, not retried, since every receive counts toward
+                # the dead-letter limit and a live worker (or one just stopped) is no fault of the message.
+                raise Deferred(claim.retry_after + 1, f"job {job_id} is running elsewhere; "
+                                                      f"its lease ends in {claim.retry_after:.0f}s")
             return
         with tempfile.TemporaryDirectory(prefix=f"gas-{job_id}-") as scratch:
             try:
-                with Lease(self._store, job_id, worker, self._settings.lease_seconds):
+                with Lease(self._store, job_id, worker, self._settings.lease_seconds) as lease:
+                    delivery().on_release(lease.give_up)
                     self._run(request, worker, Path(scratch))
             except Exception as e:
                 # On the last delivery, a failure that is not AWS passing by (a bcftools crash, a broken

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from .sqs import MAX_DELAY
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -17,10 +21,26 @@ class Delivery:
     attempt: int
     max_receives: int
     deferrals: int = 0  # times this message was deferred before (see Deferred)
+    # What to undo if the consumer stops and hands the message back while its handler still runs (a drain
+    # that ran out); None outside a consumer, where nothing hands a message back.
+    undo: list[Callable[[], object]] | None = None
 
     @property
     def last(self) -> bool:
         return self.attempt >= self.max_receives
+
+    def on_release(self, undo: Callable[[], object]) -> None:
+        """Run `undo` if this message is handed back unfinished, e.g. give up a lease so the next worker
+        need not wait it out."""
+        if self.undo is not None:
+            self.undo.append(undo)
+
+    def released(self) -> None:
+        for undo in self.undo or ():
+            try:
+                undo()
+            except Exception as e:  # the next worker then waits the lease out: slower, never wrong
+                log.warning("could not undo %r on release: %s", undo, e)
 
 
 # A frozen dataclass: the shared default cannot be changed in place.

@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .deliveries import Delivery
 from .sqs import Message, WorkQueue
 
 
@@ -13,6 +14,7 @@ from .sqs import Message, WorkQueue
 class InFlight:
     message: Message
     started: float
+    delivery: Delivery | None = None  # set once its handler starts
 
 
 class InFlightSet:
@@ -26,6 +28,11 @@ class InFlightSet:
         with self.changed:
             self._items[message["MessageId"]] = InFlight(message, time.monotonic())
 
+    def attach(self, message: Message, delivery: Delivery) -> None:
+        with self.changed:
+            if (item := self._items.get(message["MessageId"])) is not None:
+                item.delivery = delivery
+
     def finish(self, message: Message) -> None:
         with self.changed:
             self._items.pop(message["MessageId"], None)
@@ -35,12 +42,12 @@ class InFlightSet:
         with self.changed:
             return [i.message for i in self._items.values() if time.monotonic() - i.started >= seconds]
 
-    def wait_empty(self, until: float) -> list[Message]:
+    def wait_empty(self, until: float) -> list[InFlight]:
         """Wait until none is left or the monotonic deadline passes; those still in hand."""
         with self.changed:
             while self._items and time.monotonic() < until:
                 self.changed.wait(timeout=max(0.0, until - time.monotonic()))
-            return [i.message for i in self._items.values()]
+            return list(self._items.values())
 
 
 def heartbeat(queue: WorkQueue, inflight: InFlightSet, visibility: int, stop: threading.Event) -> None:

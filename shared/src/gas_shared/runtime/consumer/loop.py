@@ -115,11 +115,24 @@ class Consumer:
 
     def _drain_inflight(self) -> None:
         left = self._inflight.wait_empty(time.monotonic() + self._drain)
-        for message in left:
-            # Visibility 0 lets another worker take it at once; handlers are idempotent, so redoing is safe.
-            log.warning("releasing unfinished message %s", message["MessageId"])
-            self.queue.set_visibility(message, 0)
+        for item in left:
+            log.warning("releasing unfinished message %s", item.message["MessageId"])
+            if item.delivery is not None:
+                item.delivery.released()  # e.g. the job's lease, so the next worker starts at once
+            self._hand_back(item.message)
         log.info("consumer of %s stopped (%d released)", self.queue_name, len(left))
+
+    def _hand_back(self, message: Message) -> None:
+        """Another worker may take it at once. Sent again rather than made visible: a stop is not the
+        message's failure, and every receive counts toward the dead-letter limit, so a few rolling
+        restarts must not dead-letter work they interrupted. Handlers are idempotent: redoing is safe."""
+        try:
+            self.queue.send_again(message, 0, deferrals_of(message))
+        except Exception as e:
+            log.warning("could not send %s again (%s); making it visible instead", message["MessageId"], e)
+            self.queue.set_visibility(message, 0)
+            return
+        self.queue.delete(message)
 
     # -- handling ------------------------------------------------------------------------------------
 
@@ -155,7 +168,9 @@ class Consumer:
             return
         started = time.monotonic()
         deferrals = deferrals_of(message)
-        token = deliveries.current.set(deliveries.Delivery(attempt, self.queue.max_receives(), deferrals))
+        now = deliveries.Delivery(attempt, self.queue.max_receives(), deferrals, undo=[])
+        self._inflight.attach(message, now)
+        token = deliveries.current.set(now)
         error: BaseException | None = None
         try:
             handler(envelope.data)

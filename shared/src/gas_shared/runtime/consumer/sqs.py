@@ -134,7 +134,7 @@ class WorkQueue:
         self.delete(message)
 
     def send_again(self, message: Message, delay: int, deferrals: int) -> None:
-        """The same body, delayed, counting one deferral more; raises if the send fails."""
+        """The same body, delayed, with `deferrals` recorded on it; raises if the send fails."""
         attributes = sendable_attributes(message.get("MessageAttributes", {}))
         attributes[DEFERRALS] = {"DataType": "Number", "StringValue": str(deferrals)}
         self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"], DelaySeconds=delay,
