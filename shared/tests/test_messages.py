@@ -55,15 +55,17 @@ def test_golden_job_requested_fields(golden):
     assert (job.job_id, job.user_id) == (JOB, USER)
     assert job.input_filename == "patient 7 <exome>.vcf.gz"  # data, shown escaped, never a key
     assert job.hgvs is False  # asked for by the submitter (see test_hgvs_is_asked_for_at_submission)
+    assert job.haplotypes is False
 
 
-def test_a_job_requested_from_before_the_hgvs_option_decodes_without_it(golden):
-    """`hgvs` was added to version 1 (an additive change): a message a producer wrote before it still decodes,
-    and asks for no HGVS."""
+@pytest.mark.parametrize("option", ["hgvs", "haplotypes"])
+def test_a_job_requested_from_before_an_option_decodes_without_it(golden, option):
+    """`hgvs` and `haplotypes` were added to version 1 (additive changes): a message a producer wrote before
+    them still decodes, and asks for neither."""
     older = json.loads(golden("job.requested"))
-    del older["data"]["hgvs"]
+    del older["data"][option]
     job = decode(json.dumps(older)).data
-    assert isinstance(job, JobRequested) and job.hgvs is False
+    assert isinstance(job, JobRequested) and getattr(job, option) is False
 
 
 def test_new_message_sets_envelope_fields():

@@ -54,8 +54,8 @@ class Api:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def submit_file(self, body: bytes, filename: str) -> dict:
-        upload = self.call("POST", "/uploads", json={"filename": filename, "reference_id": DEMO_ID})
+    def submit_file(self, body: bytes, filename: str, **options: bool) -> dict:
+        upload = self.call("POST", "/uploads", json={"filename": filename, "reference_id": DEMO_ID, **options})
         assert upload.status_code == 201, upload.text
         upload = upload.json()
         sent = requests.post(upload["url"], data=upload["fields"], files={"file": (filename, body)}, timeout=10)
@@ -226,3 +226,32 @@ def test_hgvs_is_asked_for_at_submission_and_reaches_the_rows(web, annotator):
     assert others and all(r["hgvs_c"] == "" for r in others)
     vcf = api.call("GET", f"/jobs/{asked['job_id']}/variants.vcf", params={"consequence": "missense"}).text
     assert "##INFO=<ID=GASHGVS," in vcf and all("GASHGVS=" in x for x in vcf.splitlines() if not x.startswith("#"))
+
+
+def test_haplotype_aware_consequences_are_asked_for_with_an_upload_and_shown_in_the_rows(web, annotator):
+    """A phased trio through the upload path (the option rides in the signed ticket): two changes in one codon
+    on one haplotype are one consequence, given at the first, and the second's row points to it."""
+    from annotator.synthetic.genome import generate
+
+    genome = generate()
+    gene = next(g for g in genome.genes if g.strand == "+")
+    seq, pos = genome.contigs[gene.contig], gene.cds[0].start + 3  # codon 2
+    other = {"A": "C", "C": "A", "G": "T", "T": "G"}
+    header = ["##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+              *(f"##contig=<ID={c},length={len(s)}>" for c, s in genome.contigs.items()),
+              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tchild\tmother\tfather"]
+    rows = [f"{gene.contig}\t{p}\t.\t{seq[p - 1]}\t{other[seq[p - 1]]}\t50\tPASS\t.\tGT\t{gts}"
+            for p, gts in ((pos, "1|0\t1|0\t0|0"), (pos + 1, "1|0\t0|0\t0|1"))]
+    api = dev_api(web)
+    job = api.submit_file(("\n".join(header + rows) + "\n").encode(), "trio.vcf", haplotypes=True)
+    assert job["haplotypes"] is True and job["hgvs"] is False
+    wait_until(lambda: api.job(job["job_id"])["finished"], 60, what="the phased job")
+    assert api.job(job["job_id"])["status"] == "COMPLETED"
+    summary = requests.get(api.call("GET", f"/jobs/{job['job_id']}/files").json()["results"]["summary"],
+                           timeout=10).json()
+    assert summary["consequences"] == {"mode": "haplotype-aware", "haplotypes_asked": True, "combined": 1,
+                                       "elsewhere": 1, "on_their_own": 0}
+    found = api.call("GET", f"/jobs/{job['job_id']}/variants").json()["rows"]
+    together = [r for r in found if "+" in r["dna_change"]]
+    assert len(together) == 1 and together[0]["pos"] == pos
+    assert [r["dna_change"] for r in found if r["pos"] == pos + 1 and r["dna_change"].startswith("@")] == [f"@{pos}"]

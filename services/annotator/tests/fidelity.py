@@ -4,6 +4,8 @@
   and GASNORM that GAS adds to its INFO (and the bundle's track tags, where a test names them);
 - differential: the consequences in the output equal those of raw `bcftools norm -m -any | bcftools csq -l`
   on a copy of the records GAS annotates, record by record; records it keeps without consequences carry none.
+  In haplotype mode the copy keeps each sample's GT too, and the consequences are raw `bcftools csq -p s`'s,
+  with raw `csq -l`'s added where a sample carries the ALT without a known phase, or none carries it.
   The copy keeps CHROM to FILTER and the output's own (repaired) header, and leaves INFO and the samples out:
   csq -l reads neither, and real files hold what htslib stops on there (an INFO Number=A with the wrong count,
   an empty sample column), which is why GAS never hands them to bcftools either.
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -73,32 +76,70 @@ def _bcftools(*args: str, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def by_hand(reference: Path, source: Path, output: Path, work: Path) -> dict[tuple[str, str, str, str], list[str]]:
+def _gts(record: str) -> list[str]:
+    """A record's samples' GTs, with every allele GAS does not annotate (symbolic, `*`) as missing."""
+    fields = record.split("\t")
+    kept, _ = alleles.annotatable(int(fields[1]), fields[3], fields[4])
+    keys = fields[8].split(":")
+    gts = [s.split(":", 1)[0] if keys[0] == "GT" else "." for s in fields[9:]]
+    return [re.sub(r"[1-9]\d*", lambda m: m[0] if int(m[0]) - 1 in kept else ".", gt) for gt in gts]
+
+
+def _unsure(gts: list[str]) -> bool:
+    """The rule GAS states: per-variant consequences too where a sample carries the ALT unphased or with a
+    missing allele, or no sample carries it."""
+    carried = False
+    for gt in gts:
+        found = re.split(r"[/|]", gt)
+        if "1" in found:
+            carried = True
+            if "." in found or ("/" in gt and len(set(found)) > 1):
+                return True
+    return not carried
+
+
+def by_hand(reference: Path, source: Path, output: Path, work: Path,
+            haplotypes: bool = False) -> dict[tuple[str, str, str, str], list[str]]:
     """Raw bcftools' consequences for each annotatable input record (CHROM, POS, REF, ALT) -> sorted BCSQ
     entries. Its input: the output's header (the repaired one) and the records GAS annotates, as uploaded."""
     header = [line for line in lines(output) if line.startswith("##")]
     header = [line for line in header if not line.startswith(("##INFO=<ID=BCSQ,", "##INFO=<ID=GASNORM,"))]
-    header.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
-    records = ["\t".join(r.split("\t")[:7]) + "\t." for r in body(source)
+    columns = next(line for line in lines(source) if line.startswith("#CHROM")).split("\t")
+    samples = columns[9:] if haplotypes else []
+    header.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+                            + (["FORMAT"] + [f"s{i}" for i in range(1, len(samples) + 1)] if samples else [])))
+    records = ["\t".join(r.split("\t")[:7]) + "\t." + ("\tGT\t" + "\t".join(_gts(r)) if samples else "")
+               for r in body(source)
                if alleles.annotatable(int(r.split("\t")[1]), r.split("\t")[3], r.split("\t")[4])[0]]
     copy = work / "repaired.vcf"
     copy.write_text("\n".join([*header, *records]) + "\n")
     fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
     normalised = _bcftools("norm", "-f", fasta, "-m", "-any", "-c", "w", "--old-rec-tag", "OLD", "-Ov", str(copy))
     annotated = _bcftools("csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-", stdin=normalised)
+    together = (_bcftools("csq", "-f", fasta, "-g", gff3, "-p", "s", "--force", "-Ov", "-", stdin=normalised)
+                if samples else b"")
     found: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-    for line in annotated.decode().split("\n"):
-        if not line or line.startswith("#"):
-            continue
+    each_alone = _records(annotated)
+    for line, joint in zip(each_alone, _records(together) if samples else [""] * len(each_alone), strict=True):
         old = info(line, "OLD")
         key = tuple(old.split("|")[:4]) if old else tuple(line.split("\t")[i] for i in (0, 1, 3, 4))
-        found[key] += [e for e in info(line, "BCSQ").split(",") if e]  # type: ignore[index]
+        each = [e for e in info(line, "BCSQ").split(",") if e]
+        if samples:
+            entries = [e for e in info(joint, "BCSQ").split(",") if e]
+            gts = [s.split(":", 1)[0] for s in joint.split("\t")[9:]]
+            each = entries + ([e for e in each if e not in entries] if _unsure(gts) else [])
+        found[key] += each  # type: ignore[index]
     return {k: sorted(v) for k, v in found.items()}
 
 
-def assert_same_consequences(reference: Path, source: Path, output: Path, work: Path) -> int:
+def _records(vcf: bytes) -> list[str]:
+    return [line for line in vcf.decode().split("\n") if line and not line.startswith("#")]
+
+
+def assert_same_consequences(reference: Path, source: Path, output: Path, work: Path,
+                             haplotypes: bool = False) -> int:
     """The differential test; returns how many records carried consequences."""
-    raw = by_hand(reference, source, output, work)
+    raw = by_hand(reference, source, output, work, haplotypes)
     ours: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
     for line in body(output):
         chrom, pos, _id, ref, alt = line.split("\t")[:5]

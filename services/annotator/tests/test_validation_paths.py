@@ -104,6 +104,9 @@ def _validate(fasta, path, fast: bool, monkeypatch):
         def normalise(self):
             told.append(True)
 
+        def begin(self, genotypes):
+            assert genotypes is False
+
     validator = Validator(fasta)
     if not fast:
         monkeypatch.setattr(validator, "_fast", lambda *_args: False)

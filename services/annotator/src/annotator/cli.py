@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-plain", action="store_true", help="skip the uncompressed .annot.vcf")
     parser.add_argument("--no-index", action="store_true", help="skip the variant index (.explore.npz)")
     parser.add_argument("--hgvs", action="store_true", help="HGVS c./p. notation for every transcript (slower)")
+    parser.add_argument("--haplotypes", action="store_true",
+                        help="haplotype-aware consequences from the samples' phased genotypes (slower)")
     parser.add_argument("--make-demo-reference", action="store_true",
                         help="write the synthetic demo reference into --reference and exit")
     args = parser.parse_args(argv)
@@ -31,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("INPUT and --out are required")
     try:
         result = annotate(args.input, args.input.name, args.reference, args.out, plain=not args.no_plain,
-                          index=not args.no_index, hgvs=args.hgvs)
+                          index=not args.no_index, hgvs=args.hgvs,
+                          haplotypes=args.haplotypes)
     except VcfError as e:
         print(f"gas-annotate: {args.input.name}: {e}", file=sys.stderr)
         return 2

@@ -143,7 +143,8 @@ class JobRunner:
             limit = self._settings.premium_text_limit if plan == PREMIUM else self._settings.free_text_limit
             result = annotate(source, request.input_filename, reference, scratch / "out", job_id=job_id,
                               plain=self._settings.plain_vcf,
-                              index=self._settings.variant_index, hgvs=request.hgvs, progress=progress,
+                              index=self._settings.variant_index, hgvs=request.hgvs,
+                              haplotypes=request.haplotypes, progress=progress,
                               limits=Limits(max_bytes=limit, plan=plan.title()))
         except UnknownReference:
             self._store.fail(job_id, f"the reference {request.reference_id!r} is not installed", None)

@@ -33,11 +33,14 @@ class UploadForm(FlaskForm):
     filename = HiddenField(validators=[DataRequired(), Length(max=255)])
     reference_id = SelectField("Reference genome", validators=[DataRequired()])
     hgvs = BooleanField("HGVS notation (c. and p.) for every transcript: the job takes longer")
+    haplotypes = BooleanField("Haplotype-aware consequences (phased files): variants on one haplotype read "
+                              "together, as bcftools csq does; the job takes longer")
 
 
 class SampleForm(FlaskForm):
     reference_id = HiddenField(validators=[DataRequired()])
     hgvs = BooleanField()
+    haplotypes = BooleanField()
 
 
 class TicketForm(FlaskForm):

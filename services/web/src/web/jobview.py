@@ -46,6 +46,7 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
         "input_size": job.input_size,
         "reference_id": job.reference_id,
         "hgvs": job.hgvs,
+        "haplotypes": job.haplotypes,
         "submitted_at": job.submitted_at,
         "started_at": job.started_at,
         "completed_at": job.completed_at,

@@ -16,7 +16,7 @@ JOB = {
         "status": {"enum": list(get_args(JobStatus))},
         "input_filename": {"type": "string"},
         "input_size": {"type": "integer"},
-        "reference_id": {"type": "string"}, "hgvs": {"type": "boolean"},
+        "reference_id": {"type": "string"}, "hgvs": {"type": "boolean"}, "haplotypes": {"type": "boolean"},
         "submitted_at": {"type": "string", "format": "date-time"},
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "completed_at": {"type": ["string", "null"], "format": "date-time"},
@@ -136,14 +136,18 @@ def document(server: str) -> dict[str, Any]:
                 body={"type": "object", "required": ["filename", "reference_id"], "properties": {
                     "filename": {"type": "string", "description": "ends in .vcf or .vcf.gz"},
                     "reference_id": {"type": "string"},
-                    "hgvs": {"type": "boolean", "description": "HGVS c./p. for every transcript (slower)"}}},
+                    "hgvs": {"type": "boolean", "description": "HGVS c./p. for every transcript (slower)"},
+                    "haplotypes": {"type": "boolean", "description": "haplotype-aware consequences from the samples' "
+                                                                     "phased genotypes (slower)"}}},
                 status="201", errors=("400", "401"))},
             "/jobs": {
                 "post": _op("Submit the uploaded file (or the reference's sample) as a job", _json(job, "Created"),
                             body={"type": "object", "properties": {
                                 "ticket": {"type": "string"}, "sample": {"type": "boolean"},
                                 "reference_id": {"type": "string"},
-                                "hgvs": {"type": "boolean", "description": "with sample: HGVS notation"}}},
+                                "hgvs": {"type": "boolean", "description": "with sample: HGVS notation"},
+                                "haplotypes": {"type": "boolean",
+                                               "description": "with sample: haplotype-aware consequences"}}},
                             status="201", errors=("400", "401", "403", "413")),
                 "get": _op("The caller's jobs, newest first", _json({"type": "object", "properties": {
                     "jobs": {"type": "array", "items": job}, "next": {"type": ["string", "null"]}}}),

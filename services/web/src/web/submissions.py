@@ -9,6 +9,7 @@ policy is only the first line anyway: the callback checks owner, presence and si
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,23 @@ class SubmissionError(Exception):
 
 
 @dataclass(frozen=True)
+class Options:
+    """What a user may ask of a job beyond its file and reference; each costs time, so none is on unasked."""
+
+    hgvs: bool = False  # HGVS c./p. for every transcript
+    haplotypes: bool = False  # haplotype-aware consequences from the samples' phased genotypes
+
+    @classmethod
+    def of(cls, body: Mapping[str, Any]) -> Options:
+        """From a JSON body: only a real true asks (a string "false" is not a yes)."""
+        return cls(hgvs=body.get("hgvs") is True, haplotypes=body.get("haplotypes") is True)
+
+    @classmethod
+    def of_job(cls, job: Job) -> Options:
+        return cls(hgvs=job.hgvs, haplotypes=job.haplotypes)
+
+
+@dataclass(frozen=True)
 class Upload:
     job_id: str
     url: str
@@ -58,7 +76,7 @@ class Ticket:
     key: str
     filename: str
     reference_id: str
-    hgvs: bool = False
+    options: Options
 
 
 def _suffix(filename: str) -> str:
@@ -93,7 +111,8 @@ class Submissions:
             raise SubmissionError(400, f"no reference genome {reference_id!r} is installed")
         return reference_id
 
-    def start_upload(self, user: User, filename: str, reference_id: str, hgvs: bool = False) -> Upload:
+    def start_upload(self, user: User, filename: str, reference_id: str, options: Options | None = None) -> Upload:
+        options = options or Options()
         name = clean_filename(filename)
         suffix = _suffix(name)
         self._reference(reference_id)
@@ -103,7 +122,7 @@ class Submissions:
         limit = self._settings.upload_limit(user.plan)
         post = self._inputs.upload_post(key, limit)
         ticket = self._tickets.dumps({"u": user.user_id, "j": job_id, "k": key, "f": name, "r": reference_id,
-                                      "h": bool(hgvs)})
+                                      "h": options.hgvs, "hp": options.haplotypes})
         return Upload(job_id, post.url, post.fields, ticket, limit, self._settings.link_seconds)
 
     def _read_ticket(self, user: User, ticket: str) -> Ticket:
@@ -115,7 +134,8 @@ class Submissions:
             raise SubmissionError(400, "that upload ticket is not valid") from None
         if data.get("u") != user.user_id:
             raise SubmissionError(403, "that upload belongs to someone else")
-        return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"], data.get("h") is True)
+        return Ticket(data["u"], data["j"], data["k"], data["f"], data["r"],
+                      Options(hgvs=data.get("h") is True, haplotypes=data.get("hp") is True))
 
     def finish_upload(self, user: User, ticket: str) -> Job:
         """The upload callback: check the uploaded object, copy it to the job's own key, then create the job
@@ -130,7 +150,7 @@ class Submissions:
         existing = self._stores.jobs.get(upload.job_id)
         if existing is not None:  # the callback again: the job as it is
             return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, existing.input_size,
-                                upload.hgvs)
+                                upload.options)
         size = self._inputs.size(upload.key)
         if size is None:
             size = self._inputs.size(key)  # an earlier try copied it and stopped before the job was made
@@ -140,7 +160,7 @@ class Submissions:
             self._check_size(user, upload.key, size)
             self._inputs.copy_from(self._inputs, upload.key, key)
             self._inputs.delete(upload.key)
-        return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, size, upload.hgvs)
+        return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, size, upload.options)
 
     def _check_size(self, user: User, key: str, size: int) -> None:
         limit = self._settings.upload_limit(user.plan)
@@ -152,9 +172,11 @@ class Submissions:
             raise SubmissionError(400, "the file is empty")
 
     def _submit(self, user: User, job_id: str, key: str, filename: str, reference_id: str, size: int,
-                hgvs: bool = False) -> Job:
+                options: Options | None = None) -> Job:
+        options = options or Options()
         request = JobRequested(job_id=uuid.UUID(job_id), user_id=uuid.UUID(user.user_id), reference_id=reference_id,
-                               input_key=key, input_filename=filename, submitted_at=now(), hgvs=hgvs)
+                               input_key=key, input_filename=filename, submitted_at=now(), hgvs=options.hgvs,
+                               haplotypes=options.haplotypes)
         jobs = self._stores.jobs
         if jobs.get(job_id) is None:  # a repeated callback of a job that exists is not a new job
             self._within_quota(user)
@@ -180,7 +202,7 @@ class Submissions:
                                        f"runs up to {cap} at a time. Submit this one when one of them has finished"
                                   + (" (Premium runs more)." if user.plan == FREE else "."))
 
-    def submit_sample(self, user: User, reference_id: str, hgvs: bool = False) -> Job:
+    def submit_sample(self, user: User, reference_id: str, options: Options | None = None) -> Job:
         """One click: the reference's sample VCF, copied into the user's space and submitted."""
         manifest = self._catalogue.reference(self._reference(reference_id))
         if manifest is None or not manifest.has_sample:
@@ -189,7 +211,7 @@ class Submissions:
         key = JobKeys(user.user_id, job_id).input(".vcf")
         self._inputs.copy_from(self._references, manifest.key(SAMPLE), key)
         size = self._inputs.size(key) or 0
-        return self._submit(user, job_id, key, f"{reference_id}-sample.vcf", reference_id, size, hgvs)
+        return self._submit(user, job_id, key, f"{reference_id}-sample.vcf", reference_id, size, options)
 
     def resubmit(self, user: User, job: Job) -> Job:
         """A new job from a finished job's input (a failed job, after the reference was installed, say)."""
@@ -203,7 +225,8 @@ class Submissions:
         job_id = str(uuid.uuid4())
         key = JobKeys(user.user_id, job_id).input(input_suffix(job.input_key))
         self._inputs.copy_from(self._inputs, job.input_key, key)
-        return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size, job.hgvs)
+        return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size,
+                            Options.of_job(job))
 
     def delete(self, job: Job) -> None:
         """A finished job and every file of it. Files go first: a failure part-way leaves a job that can

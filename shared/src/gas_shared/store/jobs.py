@@ -113,7 +113,7 @@ class JobStore:
             job_id=str(request.job_id), user_id=str(request.user_id), status=PENDING,
             submitted_at=record_time(request.submitted_at), reference_id=request.reference_id,
             input_key=request.input_key, input_filename=request.input_filename, input_size=input_size,
-            hgvs=request.hgvs,
+            hgvs=request.hgvs, haplotypes=request.haplotypes,
         ).to_item())
 
     def _typed(self, step: Transition[dict[str, Any]]) -> Transition[Job]:

@@ -99,6 +99,7 @@ class Job(_Record):
     input_filename: str = ""
     input_size: int = 0
     hgvs: bool = False  # the user asked for HGVS notation
+    haplotypes: bool = False  # the user asked for haplotype-aware consequences
     # RUNNING: the lease of the worker on it.
     worker: str | None = None
     lease_until: float | None = None

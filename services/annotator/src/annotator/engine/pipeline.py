@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -20,9 +21,11 @@ from gas_shared.contract.variant_index import SUFFIX as INDEX_SUFFIX
 from gas_shared.store.records import Counts
 
 from .. import __version__
-from .chain.stages import Chain
+from .chain.haplotypes import Tally
+from .chain.stages import HAPLOTYPE_COUNTS, Chain
 from .check.reader import Limits
 from .check.validation import Report, Validator
+from .errors import VcfError
 from .report.countlog import write_count_log
 from .report.summary import Summary
 
@@ -67,6 +70,7 @@ def annotate(
     index: bool = True,
     use_tracks: bool = True,
     hgvs: bool = False,
+    haplotypes: bool = False,
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> Result:
@@ -100,15 +104,16 @@ def annotate(
         staged_index = work / f"{stem}{INDEX_SUFFIX}" if index else None
         flanks = reference / FLANKS if os.access(reference, os.W_OK) else work / FLANKS
         with clean.open("w") as copy, kept.open("w") as originals, pysam.FastaFile(str(reference / FASTA)) as fasta:
-            sink = _Sink(clean, copy, originals, lambda norm: Chain(
+            sink = _Sink(clean, copy, originals, lambda norm, genotypes: Chain(
                 reference, work, staged, staged_plain, counts, flanks=flanks, originals=kept,
-                provenance=provenance, index=staged_index, normalise=norm, tracks=tracks,
-                combined=manifest.combined if manifest and tracks else "", hgvs=hgvs))
+                provenance={**provenance, "GAS_consequences": "haplotype-aware" if genotypes else "per-variant"},
+                index=staged_index, normalise=norm, tracks=tracks,
+                combined=manifest.combined if manifest and tracks else "", hgvs=hgvs, haplotypes=genotypes))
             try:
-                report = Validator(fasta, lambda n: report_progress("annotating", n), limits).run(
+                report = Validator(fasta, lambda n: report_progress("annotating", n), limits, haplotypes).run(
                     source, filename, sink)
             except BaseException:
-                sink.chain.abort()
+                sink.abort()
                 raise
         # The originals are whole on disk (closed above) before csq's input closes: the merge reads them to the
         # end once csq is done.
@@ -118,6 +123,7 @@ def annotate(
         if staged_plain:
             files["plain_vcf"] = out / staged_plain.name
         counted = json.loads(counts.read_text())
+        tally = Tally(**json.loads((work / HAPLOTYPE_COUNTS).read_text())) if report.haplotypes else None
         summary, merged = Summary.from_counts(counted), counted["merge"]
         staged.rename(files["vcf"])  # only finished results reach `out`
         Path(f"{staged}.tbi").rename(files["index"])
@@ -129,7 +135,7 @@ def annotate(
     files["log"] = out / f"{stem}.vcf.count.log"
     write_count_log(files["log"], filename=filename, reference_id=reference_id, job_id=job_id,
                     report=report, summary=summary, repairs=merged["header_repairs"], moved=merged["moved"],
-                    tracks=tracks)
+                    tracks=tracks, consequences=Consequences(haplotypes, tally))
     files["summary"] = out / "summary.json"
     files["summary"].write_text(json.dumps({
         "job_id": job_id, "input": filename, "reference": reference_id, "gas_version": __version__,
@@ -137,6 +143,7 @@ def annotate(
         "skipped": report.skipped, "alleles_skipped": report.alleles_skipped,
         "moved_by_normalisation": merged["moved"], "header_repairs": merged["header_repairs"],
         "notes": report.notes,
+        "consequences": Consequences(haplotypes, tally).as_json(),
         "sources": [{"name": t.name, "kind": t.kind, "version": t.version, "source": t.source, "sha256": t.sha256,
                      "fields": list(t.fields)} for t in tracks],
         **summary.as_json(),
@@ -145,13 +152,45 @@ def annotate(
     return Result(files, report, summary)
 
 
+@dataclass(frozen=True)
+class Consequences:
+    """How the consequences were worked out: each variant on its own, or on the samples' haplotypes."""
+
+    asked: bool  # the user asked for haplotype-aware consequences
+    tally: Tally | None  # what the haplotypes changed; None when not applied (not asked, or no samples)
+
+    @property
+    def mode(self) -> str:
+        return "haplotype-aware" if self.tally else "per-variant"
+
+    def as_json(self) -> dict[str, object]:
+        return {"mode": self.mode, "haplotypes_asked": self.asked,
+                **(dataclasses.asdict(self.tally) if self.tally else {})}
+
+
 class _Sink:
     """The validator's output: the minimal records (the chain's input, and a copy on disk for a restart with
     norm) and the user's own records (on disk, for the merge)."""
 
-    def __init__(self, path: Path, copy: TextIO, originals: TextIO, start: Callable[[bool], Chain]):
+    def __init__(self, path: Path, copy: TextIO, originals: TextIO, start: Callable[[bool, bool], Chain]):
         self._path, self._copy, self._originals, self._start = path, copy, originals, start
-        self.chain = start(False)
+        self._genotypes = False
+        self._chain: Chain | None = None
+
+    @property
+    def chain(self) -> Chain:
+        if self._chain is None:
+            raise VcfError("the file has no header (no #CHROM line)")  # the validator says so first
+        return self._chain
+
+    def begin(self, genotypes: bool) -> None:
+        """The chain starts once the header says whether the samples' genotypes go with the records."""
+        self._genotypes = genotypes
+        self._chain = self._start(False, genotypes)
+
+    def abort(self) -> None:
+        if self._chain is not None:
+            self._chain.abort()
 
     def original(self, text: str) -> None:
         self._originals.write(text)
@@ -164,7 +203,7 @@ class _Sink:
     def normalise(self) -> None:
         """Starts the chain again with bcftools norm in front, and gives it what was written so far."""
         self.chain.abort()
-        self.chain = self._start(True)
+        self._chain = self._start(True, self._genotypes)
         self._copy.flush()
         with self._path.open("rb") as written:
             while chunk := written.read(1 << 20):

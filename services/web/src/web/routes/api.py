@@ -22,7 +22,7 @@ from ..explorer.exports import Ask, explorer_of
 from ..explorer.query import FilterError
 from ..globus import Identity
 from ..openapi import document
-from ..submissions import SubmissionError
+from ..submissions import Options, SubmissionError
 from ..wiring import gas
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -86,7 +86,7 @@ def create_upload() -> tuple[Response, int]:
     user = caller()
     body = _body()
     upload = gas().submissions.start_upload(user, str(body.get("filename", "")), str(body.get("reference_id", "")),
-                                            body.get("hgvs") is True)
+                                            Options.of(body))
     return jsonify({"job_id": upload.job_id, "url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
                     "max_bytes": upload.max_bytes, "expires_in": upload.expires_in}), 201
 
@@ -96,7 +96,7 @@ def submit() -> tuple[Response, int]:
     user = caller()
     body = _body()
     if body.get("sample"):
-        job = gas().submissions.submit_sample(user, str(body.get("reference_id", "")), body.get("hgvs") is True)
+        job = gas().submissions.submit_sample(user, str(body.get("reference_id", "")), Options.of(body))
     elif isinstance(body.get("ticket"), str):
         job = gas().submissions.finish_upload(user, body["ticket"])
     else:

@@ -18,7 +18,7 @@ from ..explorer.query import FilterError
 from ..explorer.view import ExplorerView, tracks_of
 from ..forms import ActionForm, SampleForm, TicketForm, UploadForm
 from ..jobview import RESULT_LABELS, minutes_left
-from ..submissions import SubmissionError
+from ..submissions import Options, SubmissionError
 from ..wiring import gas
 
 blueprint = Blueprint("jobs", __name__)
@@ -50,7 +50,7 @@ def start_upload() -> tuple[Response, int]:
     body = request.get_json(silent=True) or {}
     try:
         upload = gas().submissions.start_upload(me(), str(body.get("filename", "")), str(body.get("reference_id", "")),
-                                                body.get("hgvs") is True)
+                                                Options.of(body))
     except SubmissionError as e:
         return jsonify({"error": e.message}), e.status
     return jsonify({"url": upload.url, "fields": upload.fields, "ticket": upload.ticket,
@@ -87,7 +87,8 @@ def submit_sample() -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        return _submitted(gas().submissions.submit_sample(me(), str(form.reference_id.data), bool(form.hgvs.data)))
+        options = Options(hgvs=bool(form.hgvs.data), haplotypes=bool(form.haplotypes.data))
+        return _submitted(gas().submissions.submit_sample(me(), str(form.reference_id.data), options))
     except SubmissionError as e:
         return _refused(e)
 

@@ -29,7 +29,8 @@
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
           body: JSON.stringify({ filename: file.name, reference_id: document.getElementById("reference_id").value,
-                                 hgvs: document.getElementById("hgvs").checked }),
+                                 hgvs: document.getElementById("hgvs").checked,
+                                 haplotypes: document.getElementById("haplotypes").checked }),
         });
         upload = await answer.json();
         if (!answer.ok) { fail(upload.error || "GAS refused the upload."); return; }

@@ -57,6 +57,9 @@ class JobRequested(JobEvent):
     input_filename: str = Field(min_length=1, max_length=255)
     submitted_at: Timestamp
     hgvs: bool = False  # HGVS c./p. notation for every transcript (added in v1: absent means no)
+    # Consequences of the variants on each sample's haplotypes together (phased files; added in v1: absent
+    # means no, each variant on its own)
+    haplotypes: bool = False
 
     @model_validator(mode="after")
     def _input_key_is_the_jobs(self) -> Self:

@@ -21,13 +21,17 @@ from typing import IO
 from gas_shared.contract.bundle import FASTA, GFF3, Track
 
 from . import tracks as track_stages
+from .haplotypes import TAG as HAPLOTYPE_TAG
 from .merger import SELF_CHECK_FAILED
 from .spooler import Spooler
+
+HAPLOTYPE_COUNTS = "haplotypes.json"  # the haplotypes stage's Tally, in the work directory
 
 PIPE_BYTES = 1 << 20  # a stage that falls behind for a moment does not stop the one before it (Linux's maximum)
 TOOL = [sys.executable, "-m", "annotator.engine.chain.bcftools"]
 MERGE = [sys.executable, "-m", "annotator.engine.chain.merge"]
 HGVS = [sys.executable, "-m", "annotator.engine.chain.naming"]
+HAPLOTYPES = [sys.executable, "-m", "annotator.engine.chain.haplotypes"]
 OLD_RECORD = "GASOLD"  # the INFO tag bcftools norm writes on the records it changed: CHROM|POS|REF|ALT[|ALT index]
 
 
@@ -43,7 +47,7 @@ class Chain:
     def __init__(self, reference: Path, work: Path, staged: Path, plain: Path | None, counts: Path, *,
                  flanks: Path, originals: Path, provenance: dict[str, str], index: Path | None = None,
                  normalise: bool = False, tracks: tuple[Track, ...] = (), combined: str = "",
-                 hgvs: bool = False):
+                 hgvs: bool = False, haplotypes: bool = False):
         fasta, gff3 = str(reference / FASTA), str(reference / GFF3)
         stages: list[tuple[str, list[str]]] = []
         if normalise:
@@ -53,8 +57,16 @@ class Chain:
                                              "--old-rec-tag", OLD_RECORD, "-Ou", "-o", "-", "-"]))
         stages += track_stages.stages(tracks, combined, reference, work, TOOL)
         # --force: a record on a contig the gene models never mention (a scaffold) is intergenic, not an error.
+        if haplotypes:
+            # Each sample's haplotypes as its phased GTs give them (unphased hets skipped: -p s), into GASHAP;
+            # then every variant on its own, into BCSQ; the haplotypes stage keeps the first and fills in from
+            # the second what the first could not see (see haplotypes.py).
+            stages.append(("bcftools csq (haplotypes)", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-p", "s",
+                                                         "-c", HAPLOTYPE_TAG, "--force", "-Ou", "-o", "-", "-"]))
         stages.append(("bcftools csq", [*TOOL, "csq", "-f", fasta, "-g", gff3, "-l", "--force", "-Ov", "-o", "-",
                                         "-"]))
+        if haplotypes:
+            stages.append(("combining haplotypes", [*HAPLOTYPES, "--counts", str(work / HAPLOTYPE_COUNTS)]))
         if hgvs:  # after csq, so the merge and the index see it; before the merge, which writes it per record
             stages.append(("naming in HGVS", [*HGVS, "--gff3", gff3, "--fasta", fasta, "--cache", str(flanks)]))
         stages.append(("merging", [*MERGE, "--originals", str(originals), "--gff3", gff3, "--flanks", str(flanks),

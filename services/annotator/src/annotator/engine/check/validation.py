@@ -40,6 +40,10 @@ MINIMAL_HEADER = (
     f'##INFO=<ID={RECORD},Number=1,Type=Integer,Description="The number of the record in the uploaded file">\n'
 )
 MINIMAL_COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+# Haplotype-aware consequences need each sample's GT, and nothing else of the samples. Samples are named by
+# their place: a user's names may repeat or hold characters bcftools refuses, and csq never shows them.
+GT_HEADER = '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+GENOTYPE = re.compile(r"(?:\d+|\.)(?:[/|](?:\d+|\.))*$")
 WINDOW = 1 << 20  # reference bases fetched at a time: sorted input reads each window once
 SPAN = 4 << 20  # a block whose records on one contig span more than this checks REF record by record
 ACGT = frozenset("ACGT")
@@ -74,6 +78,7 @@ class Report:
     alleles_skipped: dict[str, int] = field(default_factory=dict)  # ALTs not annotated in annotated records
     notes: list[str] = field(default_factory=list)
     needs_norm: bool = False  # a record bcftools norm would change: several ALTs, an indel to left-align, ...
+    haplotypes: bool = False  # the samples' genotypes went to csq (asked for, and the file has samples)
 
     def skip(self, why: str, line: int, detail: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
@@ -90,6 +95,9 @@ class Report:
 
 class Sink(Protocol):
     """Where the annotation stream and the originals go."""
+
+    def begin(self, genotypes: bool) -> None:
+        """Told once, before the first minimal line: whether the minimal records carry the samples' GT."""
 
     def write(self, text: str) -> object:
         """Minimal records for bcftools."""
@@ -120,8 +128,10 @@ class Validator:
     """One pass over one file; `progress` is called with the records read so far."""
 
     def __init__(self, fasta: pysam.FastaFile, progress: Callable[[int], None] | None = None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, haplotypes: bool = False):
         self._fasta = fasta
+        self._haplotypes = haplotypes  # asked for; applied only if the file has samples
+        self._genotypes = False
         self._reference = _Reference(fasta)
         self._lengths = self._reference.lengths
         self._progress = progress
@@ -166,10 +176,15 @@ class Validator:
                 if not line.startswith("#CHROM"):
                     raise VcfError("the header has no #CHROM line before the first record", number)
                 columns = self._columns(line, number, report)
-                sink.write(MINIMAL_HEADER)
+                # A file without samples has no haplotypes: csq without -l would take all its variants as
+                # one, so such a file is annotated one variant at a time, and the report says so.
+                self._genotypes = report.haplotypes = self._haplotypes and report.samples > 0
+                sink.begin(self._genotypes)
+                sink.write(MINIMAL_HEADER + (GT_HEADER if self._genotypes else ""))
                 for contig, length in self._lengths.items():
                     sink.write(f"##contig=<ID={contig},length={length}>\n")
-                sink.write(MINIMAL_COLUMNS)
+                samples = "".join(f"\ts{i}" for i in range(1, report.samples + 1))
+                sink.write(MINIMAL_COLUMNS[:-1] + f"\tFORMAT{samples}\n" if self._genotypes else MINIMAL_COLUMNS)
                 return columns, number + 1, text[start:]
         raise VcfError("the file has no header (no #CHROM line)")
 
@@ -205,7 +220,11 @@ class Validator:
         report.records_in += len(block)
         report.records_out += len(block)
         sink.original(text)
-        sink.write(block.minimal(first, RECORD))
+        minimal = block.minimal(first, RECORD)
+        if self._genotypes:  # a Python step per record: only for the jobs that asked
+            minimal = "".join(m + genotypes(line.split("\t")) + "\n" for m, line in
+                              zip(minimal.split("\n"), text.split("\n"), strict=False) if line)
+        sink.write(minimal)
         return True
 
     def _sorted_and_matching(self, block: Columns) -> Place | None:
@@ -288,7 +307,8 @@ class Validator:
         if not report.needs_norm and (upper_ref != expected or len(indices) > 1 or not canonical(ref, kept)):
             report.needs_norm = True
             sink.normalise()
-        sink.write(f"{chrom}\t{pos}\t{record_id}\t{ref}\t{kept}\t.\t.\t{RECORD}={report.records_in}\n")
+        sample_gts = genotypes(text.split("\t"), indices if why else None) if self._genotypes else ""
+        sink.write(f"{chrom}\t{pos}\t{record_id}\t{ref}\t{kept}\t.\t.\t{RECORD}={report.records_in}{sample_gts}\n")
         report.records_out += 1
 
     def _unknown_contig(self, chrom: str) -> str:
@@ -299,6 +319,24 @@ class Validator:
                 hint = f"; did you mean {other!r}? The reference names contigs like {other!r}"
         shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
         return f"contig {chrom!r} is not in the reference (which has {shown}){hint}"
+
+
+def genotypes(fields: list[str], kept: list[int] | None = None) -> str:
+    """FORMAT and the samples' GT for a minimal record, from a record's columns: `.` where a sample has no GT
+    or one that is not a genotype. With `kept` (the ALTs sent, by 0-based index, when some were left out),
+    allele numbers are renumbered to those sent, and an allele left out (a symbolic one, `*`) is missing."""
+    keys, samples = fields[8].split(":"), fields[9:]
+    has = keys[0] == "GT"
+    number = {str(i + 1): str(n + 1) for n, i in enumerate(kept)} if kept is not None else None
+    out = ["\tGT"]
+    for sample in samples:
+        gt = sample.split(":", 1)[0] if has else "."
+        if not GENOTYPE.match(gt):
+            gt = "."
+        elif number is not None:
+            gt = re.sub(r"\d+", lambda m: m[0] if m[0] == "0" else number.get(m[0], "."), gt)
+        out.append(gt)
+    return "\t".join(out)
 
 
 def _same_bases(ref: str, genome: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gas_shared.contract.bundle import Track
 from gas_shared.contract.consequences import IMPACT_ORDER
@@ -11,12 +12,15 @@ from gas_shared.contract.consequences import IMPACT_ORDER
 from ..check.validation import Report
 from .summary import Summary
 
+if TYPE_CHECKING:
+    from ..pipeline import Consequences
+
 REGIONS = ("CDS", "splice", "UTR", "intronic", "non-coding", "upstream", "downstream", "intergenic")
 
 
 def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str, report: Report,
                     summary: Summary, repairs: Sequence[str] = (), moved: int = 0,
-                    tracks: Sequence[Track] = ()) -> None:
+                    tracks: Sequence[Track] = (), consequences: Consequences | None = None) -> None:
     lines = [
         "# GAS annotation count log",
         f"# input: {filename}",
@@ -40,6 +44,16 @@ def write_count_log(path: Path, *, filename: str, reference_id: str, job_id: str
         "## By consequence",
         *(f"{term}\t{n}" for term, n in summary.by_consequence.most_common()),
     ]
+    if consequences and consequences.tally:
+        t = consequences.tally
+        lines += ["", "## Haplotype-aware consequences (each sample's phased genotypes read together)",
+                  f"Records with a consequence of several variants together (+ in the DNA change)\t{t.combined}",
+                  f"Records whose consequence is given at another record of the haplotype (@POS)\t{t.elsewhere}",
+                  f"Records also annotated on their own (unphased or missing genotypes, or no carrier)\t"
+                  f"{t.on_their_own}"]
+    elif consequences and consequences.asked:
+        lines += ["", "# Haplotype-aware consequences were asked for, but the file has no samples (no genotypes):",
+                  "# each variant was annotated on its own."]
     if summary.known is not None:  # as AnnTools counted dbSNP overlaps
         lines += ["", "## Known variants (matched by allele in a known-variant track)",
                   f"known\t{summary.known}", f"novel\t{summary.novel}"]

@@ -139,7 +139,11 @@ class VariantIndex:
         masks, impacts = self._terms(block)
         genes = self.genes.of(*block.genes)
         transcripts, biotypes = self._features(a, e.field(block.pipes, 2)[0], e.field(block.pipes, 3)[1])
-        protein, dna = e.field(block.pipes, 5), e.field(block.pipes, 6)
+        protein, (dna_start, dna_end) = e.field(block.pipes, 5), e.field(block.pipes, 6)
+        # An '@POS' entry (haplotype mode: the consequence is given at the record at POS) keeps its text as
+        # the row's DNA change, so the explorer can point there.
+        elsewhere = ~block.real
+        dna = (np.where(elsewhere, e.start, dna_start), np.where(elsewhere, e.end, dna_end))
         variant = block.annotated[e.record]
         bare = np.ones(n, dtype=bool)
         bare[block.annotated] = False
