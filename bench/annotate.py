@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
     parser.add_argument("--compare-tracks", action="store_true",
                         help="also run each job on the reference with synthetic dbSNP, ClinVar, gnomAD and panel "
                              "tracks drawn from the input (a third of its variants known): what they add")
+    parser.add_argument("--compare-haplotypes", action="store_true",
+                        help="also run, on a copy of the input with two phased samples, a job per variant and a "
+                             "haplotype-aware one: what the haplotypes add")
     args = parser.parse_args()
     if args.raw:
         raw_csq(Path(args.raw[0]), Path(args.raw[1]), Path(args.raw[2]))
@@ -141,6 +145,19 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
         try:
             for count in args.sizes:
                 vcf = write_vcf(genome, work / f"in-{count}.vcf", count)
+                phased = work / f"in-{count}-phased.vcf"
+                if args.compare_haplotypes:  # two samples, each ALT on one haplotype of one or both
+                    draw = random.Random(count)  # noqa: S311 - reproducible test data
+                    with vcf.open() as plain, phased.open("w") as out:
+                        for line in plain:
+                            if line.startswith("##"):
+                                out.write(line)
+                            elif line.startswith("#"):
+                                out.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+                                out.write(line.rstrip("\n") + "\tFORMAT\tS1\tS2\n")
+                            else:
+                                gts = draw.choice(["1|0\t0|0", "0|1\t1|0", "0|0\t1|1", "1|0\t0/1"])
+                                out.write(line.rstrip("\n") + f"\tGT\t{gts}\n")
                 with_tracks = f"gas-bench-tracks-{count}"
                 if args.compare_tracks:
                     made = time.monotonic()
@@ -158,13 +175,16 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                     kinds += ([(False, "gas-bench-1")] if args.compare_index else [])
                     kinds += [("tracks", with_tracks)] if args.compare_tracks else []
                     kinds += [("hgvs", "gas-bench-1")] if args.compare_hgvs else []
+                    kinds += ([("genotyped", "gas-bench-1"), ("haplotypes", "gas-bench-1")]
+                              if args.compare_haplotypes else [])
                     for index, reference_id in kinds:
                         user, job = uuid.uuid4(), uuid.uuid4()
                         key = f"{user}/{job}/input/input.vcf"
-                        s3.upload_file(str(vcf), names.bucket("inputs"), key)
+                        source = phased if index in ("genotyped", "haplotypes") else vcf
+                        s3.upload_file(str(source), names.bucket("inputs"), key)
                         request = JobRequested(job_id=job, user_id=user, reference_id=reference_id, input_key=key,
-                                               input_filename=vcf.name, submitted_at=datetime.now(UTC),
-                                               hgvs=index == "hgvs")
+                                               input_filename=source.name, submitted_at=datetime.now(UTC),
+                                               hgvs=index == "hgvs", haplotypes=index == "haplotypes")
                         jobs.create(request)
                         _, peak, out = measured([sys.executable, str(HERE), "--job", request.model_dump_json(),
                                                  str(work / "cache")],
@@ -183,6 +203,12 @@ def main() -> None:  # noqa: PLR0915 - one linear script, read top to bottom
                         share += (f", with HGVS {timings['hgvs'][0]:.2f} s "
                                   f"(+{100 * (timings['hgvs'][0] / seconds - 1):.0f}%, "
                                   f"peak {timings['hgvs'][1]:.0f} MB)")
+                    if "haplotypes" in timings:
+                        share += (f", two phased samples {timings['genotyped'][0]:.2f} s per variant, "
+                                  f"{timings['haplotypes'][0]:.2f} s haplotype-aware "
+                                  f"(+{100 * (timings['haplotypes'][0] / timings['genotyped'][0] - 1):.0f}%, "
+                                  f"peak {timings['haplotypes'][1]:.0f} MB against "
+                                  f"{timings['genotyped'][1]:.0f} MB)")
                     print(f"{count:>10,} run {attempt + 1}: raw {raw_wall:.2f} s, job {seconds:.2f} s, "
                           f"ratio {seconds / raw_wall:.2f}{share}", flush=True)
                     runs.append((raw_wall, seconds, raw_peak, job_peak, timings.get(False, (seconds, 0))[0],
