@@ -175,6 +175,30 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     expect(page.locator(".alert-success")).to_have_count(0)
     page.screenshot(path=shots / "job-failed.png", full_page=True)
 
+    # A phased trio, haplotype-aware: two changes in one codon on one haplotype are one consequence.
+    from annotator.synthetic.genome import generate
+
+    genome = generate()
+    gene = next(g for g in genome.genes if g.strand == "+")
+    seq, at = genome.contigs[gene.contig], gene.cds[0].start + 3
+    other = {"A": "C", "C": "A", "G": "T", "T": "G"}
+    trio = tmp_path / "trio.vcf"
+    trio.write_text("\n".join([
+        "##fileformat=VCFv4.2", '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        *(f"##contig=<ID={c},length={len(s)}>" for c, s in genome.contigs.items()),
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tchild\tmother\tfather",
+        *(f"{gene.contig}\t{p}\t.\t{seq[p - 1]}\t{other[seq[p - 1]]}\t50\tPASS\t.\tGT\t1|0\t1|0\t0|0"
+          for p in (at, at + 1))]) + "\n")
+    page.goto(base + "/annotate")
+    page.set_input_files("#file", str(trio))
+    page.check("#haplotypes")
+    page.click("#upload-button")
+    expect(page.locator("#job-state[data-status=COMPLETED]")).to_be_attached(timeout=60_000)
+    expect(page.locator("#haplotypes-asked")).to_be_visible()
+    expect(page.locator("#haplotype-summary")).to_contain_text("1 records with a combined consequence")
+    expect(page.locator("#variants-table .elsewhere")).to_contain_text(f"with {gene.contig}:{at} (haplotype)")
+    page.screenshot(path=shots / "job-haplotypes.png", full_page=True)
+
     page.goto(base + "/jobs")
     expect(page.locator("#jobs-table")).to_contain_text("Completed")
     expect(page.locator(".failure-reason").first).to_contain_text("line 3")
