@@ -156,6 +156,14 @@ def test_heartbeat_keeps_long_work_invisible(sqs, fake_aws, golden):
     assert len([c for c in sqs.calls if c[0] == "delete"]) == 1  # never received twice meanwhile
 
 
+def _stop_once_started(consumer, started: threading.Event) -> None:
+    """Run the consumer until its handler has started, then stop it and wait for its drain."""
+    with Running(consumer) as running:
+        assert started.wait(5)
+        running.stop.set()
+        running.thread.join(10)
+
+
 def test_stop_finishes_work_in_hand_within_the_drain_window(sqs, fake_aws, golden):
     started, finished = threading.Event(), []
 
@@ -166,10 +174,7 @@ def test_stop_finishes_work_in_hand_within_the_drain_window(sqs, fake_aws, golde
 
     sqs.send("work", golden("job.requested"))
     consumer = make_consumer(fake_aws, {JobRequested: work}, drain_seconds=5)
-    with Running(consumer) as running:
-        assert started.wait(5)
-        running.stop.set()
-        running.thread.join(10)
+    _stop_once_started(consumer, started)
     assert finished and not sqs.queues["work"]
 
 
@@ -183,10 +188,7 @@ def test_stop_hands_back_work_that_outlasts_the_drain_window_as_a_fresh_message(
 
     sqs.send("work", golden("job.requested"))
     consumer = make_consumer(fake_aws, {JobRequested: work}, drain_seconds=0.2)
-    with Running(consumer) as running:
-        assert started.wait(5)
-        running.stop.set()
-        running.thread.join(10)
+    _stop_once_started(consumer, started)
     assert undone == ["lease given up"]  # the handler's undo ran before the message went back
     (back,) = sqs.queues["work"]
     # Sent again, visible at once, and with no receive counted against it: a stop is not its failure.
@@ -204,10 +206,7 @@ def test_a_failed_hand_back_falls_back_to_visibility(sqs, fake_aws, golden):
     sqs.send_message = refuse
     sqs.send("work", golden("job.requested"))
     consumer = make_consumer(fake_aws, {JobRequested: lambda _: (started.set(), time.sleep(3))}, drain_seconds=0.2)
-    with Running(consumer) as running:
-        assert started.wait(5)
-        running.stop.set()
-        running.thread.join(10)
+    _stop_once_started(consumer, started)
     released = [c for c in sqs.calls if c[0] == "visibility" and c[1]["seconds"] == 0]
     assert len(released) == 1 and sqs.queues["work"][0].visible_at <= time.monotonic()
 
