@@ -360,10 +360,15 @@ class Summariser:
 
 
 def info_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: Ints, key: bytes = KEY,
-                equals: Ints | None = None, semicolons: Ints | None = None) -> tuple[Ints, Ints, Ints]:
+                equals: Ints | None = None, semicolons: Ints | None = None,
+                key_lengths: Ints | None = None) -> tuple[Ints, Ints, Ints]:
     """(record, value start, value end) for each record with `key` (BCSQ unless told) in its INFO column.
-    `equals` (every '=') and `semicolons` (every ';', then len(a)) may be given, to look for several keys."""
+    `equals` (every '=') and `semicolons` (every ';', then len(a)) may be given, to look for several keys;
+    with them `key_lengths` (key_lengths_of: the length of the key before each '='), so that only the keys
+    of the right length are compared byte by byte."""
     equals = np.flatnonzero(a == EQUALS) if equals is None else equals
+    if key_lengths is not None:
+        equals = equals[key_lengths == len(key)]
     equals = equals[equals >= len(key)]
     found = np.ones(len(equals), dtype=bool)
     for k, byte in enumerate(key):
@@ -378,6 +383,13 @@ def info_values(a: NDArray[np.uint8], ends: Ints, info_start: Ints, info_end: In
         semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
     value_end = np.minimum(semicolons[np.searchsorted(semicolons, value)], info_end[record])
     return record, value, value_end
+
+
+def key_lengths_of(a: NDArray[np.uint8], equals: Ints) -> Ints:
+    """For each '=' of a block, the length of the word before it, back to the tab, ';' or newline."""
+    separators = np.flatnonzero((a == TAB) | (a == SEMICOLON) | (a == NEWLINE))
+    before = np.searchsorted(separators, equals) - 1
+    return equals - np.where(before >= 0, separators[np.maximum(before, 0)] + 1, 0)
 
 
 @cache

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from gas_shared.contract.bundle import CLINICAL, FREQUENCIES, KNOWN_ID, REGIONS, VARIANTS, Track
 
 from ..check.columns import Ints, distinct
-from .summary import EQUALS, SEMICOLON, Parsed, info_values
+from .summary import EQUALS, SEMICOLON, Parsed, info_values, key_lengths_of
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,10 @@ def matched(block: Parsed, meanings: Meanings) -> Matched:
     info_start, info_end = t[:, 6] + 1, ends
     equals = np.flatnonzero(a == EQUALS)
     semicolons = np.append(np.flatnonzero(a == SEMICOLON), len(a))
+    lengths = key_lengths_of(a, equals)  # once: each tag then compares only the keys of its length
 
     def values(tag: str) -> tuple[Ints, Ints, Ints]:
-        return info_values(a, ends, info_start, info_end, tag.encode(), equals, semicolons)
+        return info_values(a, ends, info_start, info_end, tag.encode(), equals, semicolons, lengths)
 
     known_start, known_length = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     for tag in reversed(meanings.known):  # the first track that knows a variant names it
