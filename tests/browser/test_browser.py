@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import signal
 
 from playwright.sync_api import expect
 
@@ -198,6 +199,25 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
     expect(page.locator("#haplotype-summary")).to_contain_text("1 records with a combined consequence")
     expect(page.locator("#variants-table .elsewhere")).to_contain_text(f"with {gene.contig}:{at} (haplotype)")
     page.screenshot(path=shots / "job-haplotypes.png", full_page=True)
+
+    # Cancel a job that waits: the annotator is paused (SIGSTOP), so the job is still PENDING when asked.
+    annotator = next(c for c in stack.services if c.name == "annotator")
+    annotator.signal(signal.SIGSTOP)
+    try:
+        page.goto(base + "/annotate")
+        page.set_input_files("#file", str(trio))
+        page.click("#upload-button")
+        expect(page.locator("#job-state[data-status=PENDING]")).to_be_attached(timeout=30_000)
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+        page.click("#cancel")
+        expect(page.locator("#job-state[data-status=CANCELLED]")).to_be_attached(timeout=30_000)
+        assert asked and "Cancel this job?" in asked[0]
+        expect(page.locator("#job-stage")).to_contain_text("Cancelled")
+        expect(page.locator("#resubmit")).to_be_visible()
+        page.screenshot(path=shots / "job-cancelled.png", full_page=True)
+    finally:
+        annotator.signal(signal.SIGCONT)
 
     page.goto(base + "/jobs")
     expect(page.locator("#jobs-table")).to_contain_text("Completed")

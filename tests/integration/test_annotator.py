@@ -181,6 +181,48 @@ def test_a_worker_stopped_mid_job_frees_it_for_the_next_at_once_and_the_message_
     assert len(gas.published("job.completed", job_id)) == 1 and len(gas.mail()) == 1
 
 
+def _results_of(gas, user_id, job_id) -> list[str]:
+    answer = gas.s3.list_objects_v2(Bucket=gas.names.bucket("results"), Prefix=f"{user_id}/{job_id}/")
+    return [o["Key"] for o in answer.get("Contents", [])]
+
+
+def test_a_running_job_cancelled_stops_within_seconds_and_keeps_and_says_nothing(gas, annotator, tmp_path):
+    service = annotator()
+    job_id, request = gas.submit(_sample(tmp_path, 400_000), "big.vcf")
+    wait_until(lambda: gas.jobs.get(job_id).progress.stage == "annotating", 60, every=0.05, what="under way")
+    assert gas.jobs.cancel(job_id).applied
+    wait_until(lambda: any("was cancelled" in line["message"] for line in service.log()), 10, every=0.1,
+               what="the annotator stopping")  # its next progress write, a second or so
+    wait_until(lambda: [p for p in service.scratch.iterdir() if p.name.startswith("gas-")] == [], 10,
+               what="the scratch directory gone")
+    job = gas.jobs.get(job_id)
+    assert job.status == "CANCELLED" and job.cancelled_at and not job.results
+    assert _results_of(gas, request.user_id, job_id) == []
+    # Still healthy: the next job completes; the cancelled one never announced, never mailed.
+    other, _ = gas.submit(_sample(tmp_path, 500), "next.vcf")
+    gas.wait_status(other, "COMPLETED")
+    wait_until(lambda: gas.published("job.completed", other), 10, what="the next job's message")
+    assert gas.published("job.completed", job_id) == [] and gas.published("job.failed", job_id) == []
+    assert [m for m in gas.mail() if "big.vcf" in m["subject"]] == []
+
+
+def test_a_cancel_beside_a_kill_9_is_kept_by_the_next_worker(gas, annotator, tmp_path, queues):
+    """The worker dies mid-job, the owner cancels, the message comes back: the next worker ends it quietly."""
+    first = annotator(GAS_LEASE_SECONDS="5")
+    job_id, request = gas.submit(_sample(tmp_path, 400_000), "big.vcf")
+    wait_until(lambda: gas.jobs.get(job_id).progress.stage == "annotating", 60, every=0.05, what="under way")
+    first.stop(signal.SIGKILL, timeout=10)
+    assert gas.jobs.cancel(job_id).applied
+    second = annotator(GAS_LEASE_SECONDS="5")  # SQS hands the message back after its 10 s visibility
+    wait_until(lambda: any(line["message"].startswith("handled job.requested") for line in second.log()), 60,
+               what="the redelivery handled")
+    assert gas.jobs.get(job_id).status == "CANCELLED" and _results_of(gas, request.user_id, job_id) == []
+    assert not gas.jobs.cancel(job_id).applied  # a second cancel changes nothing
+    wait_until(lambda: queues.depth("annotate") == 0, 15, what="the message acknowledged")
+    assert queues.depth("annotate", dead=True) == 0
+    assert gas.published("job.completed", job_id) == [] and gas.mail() == []
+
+
 def test_an_unexpected_engine_failure_fails_the_job_on_its_last_delivery(gas, annotator, tmp_path, queues):
     """A reference whose gene models bcftools cannot read: retried, then FAILED on the last delivery."""
     broken = tmp_path / "broken"

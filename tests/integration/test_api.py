@@ -255,3 +255,26 @@ def test_haplotype_aware_consequences_are_asked_for_with_an_upload_and_shown_in_
     together = [r for r in found if "+" in r["dna_change"]]
     assert len(together) == 1 and together[0]["pos"] == pos
     assert [r["dna_change"] for r in found if r["pos"] == pos + 1 and r["dna_change"].startswith("@")] == [f"@{pos}"]
+
+
+def test_a_job_is_cancelled_through_the_api_before_an_annotator_takes_it(web, start_service, tmp_path):
+    api = dev_api(web)
+    job = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID}).json()
+    cancelled = api.call("POST", f"/jobs/{job['job_id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELLED"
+    assert cancelled.json()["finished"] is True and cancelled.json()["cancelled_at"]
+    jsonschema.validate(cancelled.json(), JOB)
+    again = api.call("POST", f"/jobs/{job['job_id']}/cancel")  # a retried call: the same answer
+    assert again.status_code == 200 and again.json()["status"] == "CANCELLED"
+    service = start_service("annotator", GAS_REFERENCE_CACHE=str(tmp_path / "cache"))
+    wait_until(lambda: any(line["message"].startswith("handled job.requested") for line in service.log()), 60,
+               what="the request consumed")
+    assert api.job(job["job_id"])["status"] == "CANCELLED"
+    assert api.call("GET", f"/jobs/{job['job_id']}/files").json()["results"] == {}
+    done = api.call("POST", "/jobs", json={"sample": True, "reference_id": DEMO_ID}).json()
+    wait_until(lambda: api.job(done["job_id"])["finished"], 60, what="a sample job")
+    refused = api.call("POST", f"/jobs/{done['job_id']}/cancel")
+    assert refused.status_code == 409 and "completed" in refused.json()["error"]
+    stranger = Api(web.url(""), requests.post(web.url("/api/v1/dev/tokens"), json={
+        "name": "Other", "email": "other@example.org"}, timeout=10).json()["token"])
+    assert stranger.call("POST", f"/jobs/{done['job_id']}/cancel").status_code == 404

@@ -430,6 +430,23 @@ def test_delete_removes_a_finished_job_and_its_files_and_refuses_a_running_one(a
         assert s3.list_objects_v2(Bucket=names.bucket(bucket), Prefix=f"{alice.user_id}/{job_id}/")["KeyCount"] == 0
 
 
+def test_a_waiting_job_is_cancelled_from_its_page_by_its_owner_only(alice, mallory, queues):
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    page = alice.text(f"/jobs/{job_id}")
+    assert 'id="cancel"' in page and 'id="resubmit"' not in page
+    assert alice.client.post(f"/jobs/{job_id}/cancel").status_code == 400  # no CSRF token
+    assert mallory.post(f"/jobs/{job_id}/cancel").status_code == 404
+    answer = alice.post(f"/jobs/{job_id}/cancel", page=f"/jobs/{job_id}")
+    assert answer.headers["Location"] == f"/jobs/{job_id}"
+    page = alice.text(f"/jobs/{job_id}")
+    assert "Cancelled the job for calls.vcf" in page and 'data-status="CANCELLED"' in page
+    assert 'id="cancel"' not in page and 'id="resubmit"' in page and 'id="delete"' in page
+    assert "The job failed" not in page
+    listed = alice.text("/jobs")
+    assert 'data-status="CANCELLED"' in listed
+
+
 def test_resubmit_makes_a_new_job_from_the_failed_jobs_input(alice, aws, names, ddb):
     upload = alice.upload(VCF, "calls.vcf")
     job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]

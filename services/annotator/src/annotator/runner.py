@@ -23,7 +23,8 @@ from gas_shared.runtime.consumer import Deferred, defer_while_busy, delivery
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.jobs import JobStore
-from gas_shared.store.records import COMPLETED, FAILED, Job
+from gas_shared.store.records import CANCELLED, COMPLETED, FAILED, Job
+from gas_shared.store.table import Outcome
 from gas_shared.store.users import UserStore
 
 from . import notices
@@ -69,6 +70,10 @@ class Lease:
                     return
             except Exception as e:  # a missed renewal is survivable: the lease is three intervals long
                 log.warning("lease renewal failed: %s", e)
+
+
+class Cancelled(Exception):
+    """The job's owner cancelled it while it ran: stop, keep nothing, say nothing."""
 
 
 class Throttled:
@@ -118,6 +123,9 @@ class JobRunner:
                 with Lease(self._store, job_id, worker, self._settings.lease_seconds) as lease:
                     delivery().on_release(lease.give_up)
                     self._run(request, worker, Path(scratch))
+            except Cancelled:
+                log.info("job %s was cancelled by its owner: stopped, nothing kept", job_id)
+                return  # the scratch directory goes with the with-block; the message is done
             except Exception as e:
                 # On the last delivery, a failure that is not AWS passing by (a bcftools crash, a broken
                 # reference) would leave the job RUNNING for ever beside a dead letter: end it, and say so.
@@ -132,7 +140,7 @@ class JobRunner:
 
     def _run(self, request: JobRequested, worker: str, scratch: Path) -> None:
         job_id = str(request.job_id)
-        progress = Throttled(lambda stage, n: self._store.progress(job_id, worker, stage, n),
+        progress = Throttled(lambda stage, n: self._progress(job_id, worker, stage, n),
                              self._settings.progress_interval)
         progress("fetching", 0)
         source = scratch / "input"
@@ -166,13 +174,25 @@ class JobRunner:
             for done in [uploads.submit(self._s3.upload_file, str(path), self._results, keys[name])
                          for name, path in result.files.items()]:
                 done.result()
-        self._store.complete(job_id, worker, keys, result.counts())
+        if self._store.complete(job_id, worker, keys, result.counts()) is not Outcome.APPLIED:
+            job = self._store.get(job_id)
+            if job is not None and job.status == CANCELLED:  # cancelled while the files went up
+                for key in keys.values():
+                    self._s3.delete_object(Bucket=self._results, Key=key)
+                raise Cancelled(job_id)
+
+    def _progress(self, job_id: str, worker: str, stage: str, variants: int) -> None:
+        """A progress write, which only the lease holder of a RUNNING job can make: refused, it asks why."""
+        if not self._store.progress(job_id, worker, stage, variants):
+            job = self._store.get(job_id)
+            if job is not None and job.status == CANCELLED:
+                raise Cancelled(job_id)
 
     def _announce(self, job: Job) -> None:
         """Publish the outcome and mail the user, each once; publish, then mark: a crash between the two
         repeats the message (with the same id, fixed by the job), never loses it. Likewise the mail."""
-        if not job.finished:
-            return
+        if not job.finished or job.status == CANCELLED:
+            return  # a cancelled job ends quietly: its owner asked for it
         # Claimed first (JobStore.once): two deliveries of one request finishing together announce once.
         if not job.done("announced_at"):
             defer_while_busy(self._store.once(job.job_id, "announced_at", lambda: self._publish_outcome(job)))

@@ -12,6 +12,7 @@ from gas_shared.store.records import (
     ARCHIVED,
     ARCHIVING,
     AVAILABLE,
+    CANCELLED,
     COMPLETED,
     FAILED,
     FINISHED,
@@ -22,7 +23,7 @@ from gas_shared.store.records import (
     Job,
 )
 
-BADGES = {PENDING: "secondary", RUNNING: "primary", COMPLETED: "success", FAILED: "danger"}
+BADGES = {PENDING: "secondary", RUNNING: "primary", COMPLETED: "success", FAILED: "danger", CANCELLED: "dark"}
 STAGES = {"queued": "Waiting for an annotator", "starting": "Starting", "fetching": "Fetching your file",
           "validating": "Checking the VCF", "normalising": "Normalising", "annotating": "Annotating variants",
           "summarising": "Counting consequences", "storing": "Storing results", "done": "Done"}
@@ -51,6 +52,7 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
         "started_at": job.started_at,
         "completed_at": job.completed_at,
         "failed_at": job.failed_at,
+        "cancelled_at": job.cancelled_at,
         "progress": {"stage": stage,
                      "stage_label": STAGES.get(stage, stage.replace("_", " ").capitalize()),
                      "variants": progress.variants if progress else 0},

@@ -21,6 +21,7 @@ JOB = {
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "completed_at": {"type": ["string", "null"], "format": "date-time"},
         "failed_at": {"type": ["string", "null"], "format": "date-time"},
+        "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
         "progress": {"type": "object", "properties": {
             "stage": {"type": "string"}, "stage_label": {"type": "string"}, "variants": {"type": "integer"}}},
         "queue_position": {"type": "integer", "description": "jobs waiting ahead (approximate), while PENDING"},
@@ -160,6 +161,9 @@ def document(server: str) -> dict[str, Any]:
                 "delete": _op("Delete a finished job and its files", {"description": "Deleted"},
                               params=[JOB_ID], status="204", errors=("401", "404", "409")),
             },
+            "/jobs/{job_id}/cancel": {"post": _op(
+                "Cancel a PENDING or RUNNING job: it ends CANCELLED, with no results and no e-mail", _json(job),
+                params=[JOB_ID], errors=("401", "404", "409"))},
             "/jobs/{job_id}/files": {"get": _op(
                 "Short-lived URLs of the input, the results and the log",
                 _json({"type": "object", "properties": {

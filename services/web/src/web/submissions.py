@@ -21,7 +21,7 @@ from gas_shared.contract.messages import JobRequested
 from gas_shared.contract.plans import FREE
 from gas_shared.contract.times import now
 from gas_shared.runtime.publisher import Publisher
-from gas_shared.store.records import ARCHIVING, PENDING, Job, User
+from gas_shared.store.records import ARCHIVING, CANCELLED, PENDING, Job, User
 from gas_shared.store.stores import Stores
 
 from .catalogue import Catalogue
@@ -227,6 +227,16 @@ class Submissions:
         self._inputs.copy_from(self._inputs, job.input_key, key)
         return self._submit(user, job_id, key, job.input_filename, job.reference_id, job.input_size,
                             Options.of_job(job))
+
+    def cancel(self, job: Job) -> Job:
+        """Stop a PENDING or RUNNING job. Its input stays (to resubmit or download); a running annotator stops
+        at its next progress write, keeps nothing and sends nothing."""
+        step = self._stores.jobs.cancel(job.job_id)
+        if step.item is None:
+            raise SubmissionError(404, "no such job")
+        if not step.applied and step.item.status != CANCELLED:
+            raise SubmissionError(409, f"this job has already {step.item.status.lower()}; it cannot be cancelled")
+        return step.item
 
     def delete(self, job: Job) -> None:
         """A finished job and every file of it. Files go first: a failure part-way leaves a job that can

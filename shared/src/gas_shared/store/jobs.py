@@ -26,6 +26,7 @@ from .records import (
     ARCHIVED,
     ARCHIVING,
     AVAILABLE,
+    CANCELLED,
     COMPLETED,
     FAILED,
     PENDING,
@@ -179,6 +180,13 @@ class JobStore:
             remove_fields=["lease_until"],
         )
         return step.outcome
+
+    def cancel(self, job_id: str) -> Transition[Job]:
+        """PENDING or RUNNING -> CANCELLED. A worker on it finds out at its next progress write (a second or
+        so), which only the holder of a RUNNING job's lease may make, and stops."""
+        return self._typed(self.table.transition(job_id, from_states=[PENDING, RUNNING], to=CANCELLED,
+                                                 set_fields={"cancelled_at": record_time()},
+                                                 remove_fields=["lease_until"]))
 
     def fail(self, job_id: str, reason: str, line: int | None) -> Outcome:
         fields: dict[str, Any] = {"failed_at": record_time(), "failure_reason": reason[:2000]}

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..contract.plans import FREE, PREMIUM, Plan
 
 # Job states, and for a COMPLETED job where its results are (the `storage` attribute).
-JobStatus: TypeAlias = Literal["PENDING", "RUNNING", "COMPLETED", "FAILED"]
+JobStatus: TypeAlias = Literal["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"]
 PENDING: JobStatus = "PENDING"
 RUNNING: JobStatus = "RUNNING"
 COMPLETED: JobStatus = "COMPLETED"
 FAILED: JobStatus = "FAILED"
-FINISHED: tuple[JobStatus, ...] = (COMPLETED, FAILED)
+CANCELLED: JobStatus = "CANCELLED"  # by its owner, while PENDING or RUNNING: no results, no e-mail
+FINISHED: tuple[JobStatus, ...] = (COMPLETED, FAILED, CANCELLED)
 Storage: TypeAlias = Literal["AVAILABLE", "ARCHIVING", "ARCHIVED", "RESTORING"]
 AVAILABLE: Storage = "AVAILABLE"
 ARCHIVING: Storage = "ARCHIVING"
@@ -120,6 +121,8 @@ class Job(_Record):
     failed_at: str | None = None
     failure_reason: str | None = None
     failure_line: int | None = None
+    # CANCELLED
+    cancelled_at: str | None = None
     # Once-only effects done.
     announced_at: str | None = None
     notified_at: str | None = None

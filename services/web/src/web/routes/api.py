@@ -182,6 +182,12 @@ def variants_vcf(job_id: str) -> Response:
     return exports.vcf(found, explorer_of(found), Ask.of_request())
 
 
+@blueprint.post("/jobs/<job_id>/cancel")
+def cancel(job_id: str) -> Response:
+    user = caller()
+    return jsonify(view_of(user, gas().submissions.cancel(owned_job(user, job_id))))
+
+
 @blueprint.delete("/jobs/<job_id>")
 def delete(job_id: str) -> tuple[str, int]:
     user = caller()

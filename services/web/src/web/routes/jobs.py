@@ -229,6 +229,21 @@ def delete(job_id: str) -> Response:
     return redirect(url_for("jobs.index"))
 
 
+@blueprint.post("/jobs/<job_id>/cancel")
+@login_required
+def cancel(job_id: str) -> Response:
+    job = owned_job(me(), job_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        gas().submissions.cancel(job)
+    except SubmissionError as e:
+        flash(e.message, "warning")
+        return redirect(url_for("jobs.show", job_id=job_id))
+    flash(f"Cancelled the job for {job.input_filename or 'your file'}.", "info")
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
 @blueprint.post("/jobs/<job_id>/resubmit")
 @login_required
 def resubmit(job_id: str) -> Response:
