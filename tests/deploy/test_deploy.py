@@ -230,6 +230,11 @@ def _routes(service: str) -> dict[str, set[str]]:
     return {queue: {model.TYPE for model in handlers} for queue, handlers in main.routes(MagicMock()).items()}
 
 
+def _names(prefix: str):
+    from gas_shared.contract.topology import Names
+    return Names(prefix)
+
+
 def _topology(service: str) -> dict[str, set[str]]:
     """What topology says reaches each of the service's queues: the subscriptions' types and S3's events."""
     from gas_shared.contract.messages import ObjectRestored
@@ -254,7 +259,8 @@ def test_keda_scales_each_worker_on_its_own_queues(service):
     docs = [d for d in yaml.safe_load_all((ROOT / f"k8s/base/{service}.yaml").read_text()) if d]
     (scaled,) = [d for d in docs if d["kind"] == "ScaledObject"]
     watched = {t["metadata"]["queueURL"] for t in scaled["spec"]["triggers"]}
-    assert watched == {f"gas-{key}" for key in _topology(service)}
+    names = _names("gas")
+    assert watched == {names.queue(key) for key in _topology(service)}
 
 
 @pytest.mark.parametrize("service", WORKERS)
@@ -263,9 +269,9 @@ def test_each_worker_may_consume_its_queues_and_dead_letter_to_theirs_and_no_oth
     statements = {s["Sid"]: s for s in policy["Statement"]}
     queue_of = {s: {r.rsplit(":", 1)[-1] for r in statements[s]["Resource"]} for s in ("ConsumeItsQueues",
                                                                                        "DeadLetterPoison")}
-    keys = set(_topology(service))
-    assert queue_of["ConsumeItsQueues"] == {f"gas-{k}" for k in keys}
-    assert queue_of["DeadLetterPoison"] == {f"gas-{k}-dlq" for k in keys}
+    keys, names = set(_topology(service)), _names("gas")
+    assert queue_of["ConsumeItsQueues"] == {names.queue(k) for k in keys}
+    assert queue_of["DeadLetterPoison"] == {names.dlq(k) for k in keys}
     others = [r for s in policy["Statement"] if s["Sid"] not in queue_of for r in _resources(s) if ":sqs:" in r]
     assert others == []
 

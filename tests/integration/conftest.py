@@ -25,6 +25,7 @@ import pytest
 
 from gas_shared.contract.topology import Names
 from gas_shared.runtime.aws import Aws
+from gas_shared.runtime.consumer.sqs import fifo_send
 from gas_tools.devstack import Child, Emulator, aws_environment, http_ok
 from gas_tools.polling import wait_until
 from gas_tools.provisioning import Options, Provisioned, provision
@@ -165,8 +166,9 @@ class Queues:
             "ApproximateNumberOfMessagesDelayed"])["Attributes"]
         return sum(int(v) for v in attrs.values())
 
-    def send(self, key: str, body: str) -> None:
-        self.sqs.send_message(QueueUrl=self.done.queues[key], MessageBody=body)
+    def send(self, key: str, body: str, *, group: str = "test") -> None:
+        self.sqs.send_message(QueueUrl=self.done.queues[key], MessageBody=body,
+                              **fifo_send(self.done.queues[key], group))
 
 
 @pytest.fixture
@@ -175,29 +177,35 @@ def queues(aws: Aws, provisioned: Provisioned) -> Queues:
 
 
 class Tap:
-    """A queue subscribed to the jobs topic with no filter: every job.* message GAS publishes lands here too."""
+    """Queues subscribed to the jobs and requests topics with no filter: every job.* message GAS publishes
+    lands here too (job requests on a FIFO queue of the tap's own, as a FIFO topic needs)."""
 
     def __init__(self, aws: Aws, names: Names):
         from gas_shared.runtime.publisher import Publisher
 
         self.sqs = aws.client("sqs")
-        self.url = self.sqs.create_queue(QueueName=f"{names.prefix}-tap")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        aws.client("sns").subscribe(TopicArn=Publisher(aws, names, "t").topic_arn("jobs"), Protocol="sqs",
-                                    Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        self.urls = []
+        for topic, name, attributes in (("jobs", f"{names.prefix}-tap", {}),
+                                        ("requests", f"{names.prefix}-tap.fifo", {"FifoQueue": "true"})):
+            url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            aws.client("sns").subscribe(TopicArn=Publisher(aws, names, "t").topic_arn(topic), Protocol="sqs",
+                                        Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+            self.urls.append(url)
         self.seen: list[Any] = []
 
     def published(self, type_: str, job_id: str) -> list[Any]:
         """Every message of that type about the job seen on the tap so far (as decoded envelopes)."""
         from gas_shared.contract.messages import decode
 
-        while True:
-            answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-            if not answer.get("Messages"):
-                break
-            for m in answer["Messages"]:
-                self.seen.append(decode(m["Body"]))
-                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        for url in self.urls:
+            while True:
+                answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+                if not answer.get("Messages"):
+                    break
+                for m in answer["Messages"]:
+                    self.seen.append(decode(m["Body"]))
+                    self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return [m for m in self.seen if m.type == type_ and str(m.data.job_id) == job_id]
 
 

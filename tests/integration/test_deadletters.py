@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+from gas_shared.runtime.consumer.sqs import fifo_send
+
 
 def gas(aws_env, names, *args):
     env = {**os.environ, **aws_env, "GAS_PREFIX": names.prefix}
@@ -18,7 +20,8 @@ def test_dead_letters_are_counted_explained_and_redriven(aws, aws_env, names, pr
                          MessageAttributes={
                              "type": {"DataType": "String", "StringValue": "job.requested"},
                              "gas_dead_letter_reason": {"DataType": "String", "StringValue": f"permanent: try {n}"},
-                             "gas_source_queue": {"DataType": "String", "StringValue": names.queue("annotate")}})
+                             "gas_source_queue": {"DataType": "String", "StringValue": names.queue("annotate")}},
+                         **fifo_send(provisioned.dead_letter_queues["annotate"], group=f"user:{n}"))
     sqs.send_message(QueueUrl=provisioned.dead_letter_queues["thaw"], MessageBody="{not json")
 
     table = gas(aws_env, names).splitlines()

@@ -9,6 +9,7 @@ import pytest
 
 from gas_shared.contract.messages import JobCompleted, JobRequested, decode, encode, new_message
 from gas_shared.runtime.consumer import Backoff, Consumer
+from gas_shared.runtime.consumer.sqs import fifo_send
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.jobs import Once
 from gas_shared.store.records import Counts, Job
@@ -60,8 +61,11 @@ def test_a_redelivered_message_repeats_no_effect(aws, names, jobs, queues, golde
 
     message = new_message(request, source="web")
     publisher.publish(request, message_id=message.id)
+    publisher.publish(request, message_id=message.id)  # a republish: FIFO drops it
     sqs = aws.client("sqs")
-    sqs.send_message(QueueUrl=queues.done.queues["annotate"], MessageBody=encode(message))  # a duplicate
+    # A duplicate that got past deduplication (SQS's window is 5 minutes).
+    sqs.send_message(QueueUrl=queues.done.queues["annotate"], MessageBody=encode(message),
+                     **fifo_send(queues.done.queues["annotate"], "user:0"))
 
     consumer = Consumer(aws, names.queue("annotate"), {JobRequested: handle}, concurrency=2,
                         visibility_timeout=10, wait_time=1, drain_seconds=5, backoff=Backoff(base=1, cap=1))

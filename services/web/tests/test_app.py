@@ -46,7 +46,8 @@ def test_readyz_reports_each_dependency(app, client):
 
 def test_readiness_checks_cover_tables_buckets_and_topics(app):
     checks = of(app).readiness._checks
-    assert set(checks) == {"table:jobs", "table:users", "bucket:inputs", "bucket:results", "topic:jobs", "topic:users"}
+    assert set(checks) == {"table:jobs", "table:users", "bucket:inputs", "bucket:results", "topic:jobs", "topic:users",
+                           "topic:requests"}
 
 
 def test_index_page_renders(client):

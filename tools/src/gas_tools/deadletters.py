@@ -11,7 +11,13 @@ from typing import Any
 
 from gas_shared.contract.topology import QUEUES, Names
 from gas_shared.runtime.aws import Aws
-from gas_shared.runtime.consumer.sqs import CONSUMER_ATTRIBUTES, DEAD_LETTER_REASON, MAX_BATCH, sendable_attributes
+from gas_shared.runtime.consumer.sqs import (
+    CONSUMER_ATTRIBUTES,
+    DEAD_LETTER_REASON,
+    MAX_BATCH,
+    fifo_fields,
+    sendable_attributes,
+)
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,14 @@ class DeadLetters:
 
         Each is sent before it is deleted, so a failure in between leaves a copy in both: harmless.
         """
-        source, dlq = self._url(self._names.queue(key)), self._url(self._names.dlq(key))
+        source_name = self._names.queue(key)
+        source, dlq = self._url(source_name), self._url(self._names.dlq(key))
         moved = 0
         while limit is None or moved < limit:
             want = MAX_BATCH if limit is None else min(MAX_BATCH, limit - moved)
             answer = self._sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=want, VisibilityTimeout=60,
-                                               MessageAttributeNames=["All"], WaitTimeSeconds=1)
+                                               MessageAttributeNames=["All"], WaitTimeSeconds=1,
+                                               MessageSystemAttributeNames=["MessageGroupId"])
             messages = answer.get("Messages", [])
             if not messages:
                 break
@@ -69,7 +77,8 @@ class DeadLetters:
                               sendable_attributes(message.get("MessageAttributes", {})).items()
                               if name not in CONSUMER_ATTRIBUTES}
                 self._sqs.send_message(QueueUrl=source, MessageBody=message["Body"],
-                                       **({"MessageAttributes": attributes} if attributes else {}))
+                                       **({"MessageAttributes": attributes} if attributes else {}),
+                                       **fifo_fields(source_name, message))
                 self._sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
                 moved += 1
         return moved

@@ -15,7 +15,15 @@ from botocore.exceptions import ClientError
 from pydantic import Field
 
 from gas_shared.contract.keys import UPLOADS
-from gas_shared.contract.topology import BUCKETS, JOBS_BY_USER_INDEX, QUEUES, TOPICS, Names, QueueSpec
+from gas_shared.contract.topology import (
+    BUCKETS,
+    FIFO_TOPICS,
+    JOBS_BY_USER_INDEX,
+    QUEUES,
+    TOPICS,
+    Names,
+    QueueSpec,
+)
 from gas_shared.runtime.aws import Aws, error_code
 from gas_shared.runtime.mail import sender_address
 from gas_shared.runtime.settings import MailSettings, RetentionSettings, ServiceSettings
@@ -81,12 +89,17 @@ def provision(aws: Aws, names: Names, plan: Options = Options()) -> Provisioned:
     done.tables += [names.jobs_table, names.users_table]
     sns = aws.client("sns")
     for topic in TOPICS:
-        done.topics[topic] = sns.create_topic(Name=names.topic(topic))["TopicArn"]
+        # FIFO: deduplicated by the id the publisher gives (the message's), not by content.
+        fifo = ({"Attributes": {"FifoTopic": "true", "ContentBasedDeduplication": "false"}}
+                if topic in FIFO_TOPICS else {})
+        done.topics[topic] = sns.create_topic(Name=names.topic(topic), **fifo)["TopicArn"]
     results_bucket_arn = f"arn:{aws.partition}:s3:::{names.bucket('results')}"
     notifications = []
     for spec in QUEUES:
-        dlq_url, dlq_arn = _queue(aws, names.dlq(spec.key), {"MessageRetentionPeriod": str(DLQ_RETENTION)})
-        url, arn = _queue(aws, names.queue(spec.key), _queue_attributes(spec, plan, dlq_arn, done, results_bucket_arn))
+        dlq_url, dlq_arn = _queue(aws, names.dlq(spec.key), {"MessageRetentionPeriod": str(DLQ_RETENTION)},
+                                  fifo=spec.fifo)
+        url, arn = _queue(aws, names.queue(spec.key), _queue_attributes(spec, plan, dlq_arn, done, results_bucket_arn),
+                          fifo=spec.fifo)
         done.queues[spec.key], done.dead_letter_queues[spec.key] = url, dlq_url
         for sub in spec.subscriptions:
             _subscribe(aws, done.topics[sub.topic], arn, sub.filter_policy)
@@ -213,7 +226,7 @@ def _table(aws: Aws, name: str, key: str, index: tuple[str, str, str] | None = N
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
 
-def _queue(aws: Aws, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+def _queue(aws: Aws, name: str, attributes: dict[str, str], *, fifo: bool = False) -> tuple[str, str]:
     sqs = aws.client("sqs")
     try:
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
@@ -221,7 +234,9 @@ def _queue(aws: Aws, name: str, attributes: dict[str, str]) -> tuple[str, str]:
     except ClientError as e:
         if error_code(e) not in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
             raise
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        # A queue is FIFO from birth (the attribute cannot be set later); dedup ids come from the sender.
+        born = {"FifoQueue": "true", "ContentBasedDeduplication": "false"} if fifo else {}
+        url = sqs.create_queue(QueueName=name, Attributes={**attributes, **born})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, arn
 

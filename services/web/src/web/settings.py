@@ -33,6 +33,9 @@ class WebSettings(ServiceSettings, RetentionSettings, MailSettings):
     free_active_jobs: int = Field(3, ge=1, le=ACTIVE_JOBS_SEEN,
                                   description="jobs a Free user may have waiting or running")
     premium_active_jobs: int = Field(20, ge=1, le=ACTIVE_JOBS_SEEN, description="and a Premium user")
+    free_job_lanes: int = Field(1, ge=1, le=10, description="jobs of one Free user the annotators run at once; "
+                                                            "the others wait behind them, not before other users")
+    premium_job_lanes: int = Field(2, ge=1, le=10, description="and of one Premium user")
     signin_rate_per_minute: int = Field(20, ge=1, description="sign-in attempts (and dev tokens) per address")
     api_rate_per_minute: int = Field(600, ge=1, description="API requests per bearer token and per address")
     upload_rate_per_minute: int = Field(30, ge=1, description="upload grants per address")
@@ -59,3 +62,6 @@ class WebSettings(ServiceSettings, RetentionSettings, MailSettings):
 
     def active_jobs(self, plan: Plan) -> int:
         return self.premium_active_jobs if plan == PREMIUM else self.free_active_jobs
+
+    def job_lanes(self, plan: Plan) -> int:
+        return self.premium_job_lanes if plan == PREMIUM else self.free_job_lanes

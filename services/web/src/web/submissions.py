@@ -187,7 +187,8 @@ class Submissions:
         if job.status == PENDING:
             # Published each time the callback runs while PENDING, with one id: a lost publish is
             # repaired by calling again, and the annotator's conditional start ignores the repeats.
-            self._publisher.publish(request, message_id=stable_id(job_id, "job.requested"))
+            self._publisher.publish(request, message_id=stable_id(job_id, "job.requested"),
+                                    group=request.message_group(self._settings.job_lanes(user.plan)))
         return job
 
     def _within_quota(self, user: User) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .messages import (
     JOBS_TOPIC,
+    REQUESTS_TOPIC,
     USERS_TOPIC,
     JobCompleted,
     JobRequested,
@@ -14,7 +15,12 @@ from .messages import (
 )
 from .plans import FREE, PREMIUM
 
-TOPICS = (JOBS_TOPIC, USERS_TOPIC)
+TOPICS = (JOBS_TOPIC, USERS_TOPIC, REQUESTS_TOPIC)
+# FIFO topics and queues: SQS hands out one message of a message group at a time, so a job request's group
+# (its user and lane, see JobRequested.message_group) runs at most one job at a time, while other groups go past it. A
+# user's burst therefore waits behind itself, never in front of another user's job.
+FIFO = ".fifo"
+FIFO_TOPICS = frozenset({REQUESTS_TOPIC})
 BUCKETS = ("inputs", "results", "references")
 SERVICES = ("web", "annotator", "archiver", "restorer", "thawer")
 JOBS_BY_USER_INDEX = "user_id-submitted_at"  # the jobs table's GSI: a user's jobs, newest last
@@ -39,10 +45,11 @@ class QueueSpec:
     delayed_by_retention: bool = False
     # S3 events on the results bucket delivered straight to this queue.
     results_bucket_events: tuple[str, ...] = field(default=())
+    fifo: bool = False  # fed by a FIFO topic (S3 cannot send to a FIFO queue)
 
 
 QUEUES = (
-    QueueSpec("annotate", "annotator", (Subscription(JOBS_TOPIC, {"type": [JobRequested.TYPE]}),)),
+    QueueSpec("annotate", "annotator", (Subscription(REQUESTS_TOPIC, {"type": [JobRequested.TYPE]}),), fifo=True),
     QueueSpec(
         "archive", "archiver", (Subscription(JOBS_TOPIC, {"type": [JobCompleted.TYPE]}),),
         delayed_by_retention=True,
@@ -60,6 +67,9 @@ QUEUES = (
         results_bucket_events=("s3:ObjectRestore:Completed",),
     ),
 )
+
+
+FIFO_QUEUES = frozenset(q.key for q in QUEUES if q.fifo)
 
 
 def queues_of(service: str) -> tuple[QueueSpec, ...]:
@@ -86,10 +96,10 @@ class Names:
 
     def topic(self, key: str) -> str:
         assert key in TOPICS, key
-        return f"{self.prefix}-{key}"
+        return f"{self.prefix}-{key}" + (FIFO if key in FIFO_TOPICS else "")
 
     def queue(self, key: str) -> str:
-        return f"{self.prefix}-{key}"
+        return f"{self.prefix}-{key}" + (FIFO if key in FIFO_QUEUES else "")
 
     def dlq(self, key: str) -> str:
-        return f"{self.prefix}-{key}-dlq"
+        return f"{self.prefix}-{key}-dlq" + (FIFO if key in FIFO_QUEUES else "")

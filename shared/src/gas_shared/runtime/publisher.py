@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from ..contract.messages import Envelope, Payload, encode, new_message
-from ..contract.topology import Names
+from ..contract.topology import FIFO_TOPICS, Names
 from .aws import Aws
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,17 @@ class Publisher:
     def topic_arn(self, topic: str) -> str:
         return self._aws.arn("sns", self._names.topic(topic))
 
-    def publish(self, payload: Payload, *, message_id: uuid.UUID | None = None) -> Envelope[Payload]:
+    def publish(self, payload: Payload, *, message_id: uuid.UUID | None = None,
+                group: str | None = None) -> Envelope[Payload]:
+        """`group`: the message group on a FIFO topic, if not the payload's own (a standard topic takes none)."""
         message = new_message(payload, source=self.source, message_id=message_id)
+        fifo: dict[str, str] = {}
+        if payload.TOPIC in FIFO_TOPICS:
+            group = group or payload.message_group()
+            if not group:
+                raise ValueError(f"{message.type} goes to a FIFO topic: it needs a message group")
+            # Deduplicated by the message id: a republish (same id) within SQS's 5-minute window is dropped.
+            fifo = {"MessageGroupId": group, "MessageDeduplicationId": str(message.id)}
         attributes = {
             "type": {"DataType": "String", "StringValue": message.type},
             "version": {"DataType": "Number", "StringValue": str(message.version)},
@@ -32,7 +41,7 @@ class Publisher:
         for name in payload.ROUTING:
             attributes[name] = {"DataType": "String", "StringValue": str(getattr(payload, name))}
         self._aws.client("sns").publish(
-            TopicArn=self.topic_arn(payload.TOPIC), Message=encode(message), MessageAttributes=attributes
+            TopicArn=self.topic_arn(payload.TOPIC), Message=encode(message), MessageAttributes=attributes, **fifo
         )
         log.info("published %s", message.type, extra={"message_id": str(message.id)})
         return message

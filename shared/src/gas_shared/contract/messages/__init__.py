@@ -4,6 +4,7 @@ from .codec import MessageDecodeError, decode
 from .envelope import Envelope, Payload, encode, new_message
 from .payloads import (
     JOBS_TOPIC,
+    REQUESTS_TOPIC,
     USERS_TOPIC,
     JobArchived,
     JobCompleted,
@@ -20,6 +21,7 @@ from .registry import REGISTRY, Registry
 __all__ = [
     "JOBS_TOPIC",
     "REGISTRY",
+    "REQUESTS_TOPIC",
     "USERS_TOPIC",
     "Envelope",
     "JobArchived",

@@ -33,6 +33,10 @@ class Payload(BaseModel):
                 return str(value)
         raise NotImplementedError(f"{type(self).__name__} has no job_id or user_id")
 
+    def message_group(self) -> str | None:
+        """The FIFO message group, for a payload whose topic is FIFO."""
+        return None
+
 
 P = TypeVar("P", bound=BaseModel)
 

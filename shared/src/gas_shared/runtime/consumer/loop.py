@@ -85,7 +85,10 @@ class Consumer:
                 self.last_poll = time.monotonic()  # busy, not hung
                 continue
             taken = 1
-            while taken < min(MAX_BATCH, self._concurrency) and self._slots.acquire(blocking=False):
+            # One at a time from a FIFO queue: a receive may return several messages of one group, which would
+            # then run side by side, and one-at-a-time per group is what FIFO is there for.
+            batch = 1 if self.queue.fifo else min(MAX_BATCH, self._concurrency)
+            while taken < batch and self._slots.acquire(blocking=False):
                 taken += 1
             try:
                 messages = self.queue.receive(taken, self._wait, self._visibility)
@@ -203,6 +206,12 @@ class Consumer:
     def _defer(self, message: Message, seconds: float, deferrals: int, why: str) -> None:
         """Send the body again, delayed, then delete this copy; if the send fails, retry by visibility."""
         delay = max(0, min(MAX_DELAY, round(seconds)))
+        if delay and self.queue.fifo:
+            # No per-message delay on FIFO: wait invisible, keeping the message's place in its group (this
+            # counts as a receive; on the annotate queue deferrals are rare: a job whose lease is still held).
+            self.queue.set_visibility(message, delay)
+            log.info("deferred for %ss by visibility: %s", delay, why)
+            return
         try:
             self.queue.send_again(message, delay, deferrals)
         except Exception as e:

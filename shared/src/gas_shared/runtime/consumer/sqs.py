@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from ...contract.topology import FIFO
 from ..aws import Aws
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,19 @@ def sendable_attributes(received: Mapping[str, Any]) -> dict[str, Any]:
             for name, attr in received.items()}
 
 
+def fifo_fields(queue_name: str, message: Mapping[str, Any]) -> dict[str, str]:
+    """What SendMessage needs to put a received message on `queue_name` if that queue is FIFO: the message's
+    own group (so it keeps its place among its user's jobs) and a fresh deduplication id (the message is
+    sent again on purpose; its first id would be dropped as a duplicate for 5 minutes)."""
+    group = message.get("Attributes", {}).get("MessageGroupId") or message.get("MessageId", "gas")
+    return fifo_send(queue_name, group)
+
+
+def fifo_send(queue: str, group: str) -> dict[str, str]:
+    """SendMessage's FIFO fields for `queue` (a name or URL), none if it is a standard queue."""
+    return {"MessageGroupId": group, "MessageDeduplicationId": uuid.uuid4().hex} if queue.endswith(FIFO) else {}
+
+
 def attempt_of(message: Message) -> int:
     return int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
 
@@ -56,6 +71,11 @@ class WorkQueue:
         self._redrive_policy: dict[str, Any] | None = None
 
     @property
+    def fifo(self) -> bool:
+        """A FIFO queue takes no per-message delay: a wait is spent invisible instead."""
+        return self.name.endswith(FIFO)
+
+    @property
     def url(self) -> str:
         if self._url is None:
             self._url = self._sqs.get_queue_url(QueueName=self.name)["QueueUrl"]
@@ -67,7 +87,7 @@ class WorkQueue:
             MaxNumberOfMessages=n,
             WaitTimeSeconds=wait,
             VisibilityTimeout=visibility,
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
             MessageAttributeNames=["All"],
         )
         return list(answer.get("Messages", []))
@@ -113,9 +133,11 @@ class WorkQueue:
 
     def _dead_letter_url(self) -> str:
         if self._dlq_url is None:
-            dlq_name = self._redrive()["deadLetterTargetArn"].rsplit(":", 1)[-1]
-            self._dlq_url = self._sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+            self._dlq_url = self._sqs.get_queue_url(QueueName=self._dead_letter_name())["QueueUrl"]
         return self._dlq_url
+
+    def _dead_letter_name(self) -> str:
+        return str(self._redrive()["deadLetterTargetArn"]).rsplit(":", 1)[-1]
 
     def dead_letter(self, message: Message, reason: str) -> None:
         """Move to the DLQ now, with the reason beside it; if that fails, redrive will get it there."""
@@ -126,7 +148,8 @@ class WorkQueue:
         attributes[SOURCE_QUEUE] = {"DataType": "String", "StringValue": self.name}
         try:
             self._sqs.send_message(
-                QueueUrl=self._dead_letter_url(), MessageBody=message["Body"], MessageAttributes=attributes
+                QueueUrl=self._dead_letter_url(), MessageBody=message["Body"], MessageAttributes=attributes,
+                **fifo_fields(self._dead_letter_name(), message),
             )
         except Exception as e:
             log.error("could not dead-letter %s (%s); leaving it to the redrive policy", message["MessageId"], e)
@@ -134,8 +157,11 @@ class WorkQueue:
         self.delete(message)
 
     def send_again(self, message: Message, delay: int, deferrals: int) -> None:
-        """The same body, delayed, with `deferrals` recorded on it; raises if the send fails."""
+        """The same body, delayed (not on a FIFO queue), with `deferrals` recorded on it; raises if the send
+        fails."""
+        assert not (delay and self.fifo), "a FIFO queue takes no per-message delay"
         attributes = sendable_attributes(message.get("MessageAttributes", {}))
         attributes[DEFERRALS] = {"DataType": "Number", "StringValue": str(deferrals)}
-        self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"], DelaySeconds=delay,
-                               MessageAttributes=attributes)
+        timing: dict[str, Any] = {**fifo_fields(self.name, message)} or {"DelaySeconds": delay}
+        self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"], MessageAttributes=attributes,
+                               **timing)
