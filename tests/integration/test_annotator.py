@@ -37,11 +37,18 @@ class Gas:
         write_bundle(GENOME, bundle, reference_id=DEMO_ID, assembly="GASdemo1", source="test")
         Bundles(self.s3, names.bucket("references")).install(bundle)
 
-    def submit(self, body: bytes, filename: str, reference_id: str = DEMO_ID) -> tuple[str, JobRequested]:
-        job_id = uuid.uuid4()
-        key = f"{self.user_id}/{job_id}/input/{'input.vcf.gz' if filename.endswith('.gz') else 'input.vcf'}"
+    def add_user(self) -> uuid.UUID:
+        user_id = uuid.uuid4()
+        self.aws.client("dynamodb").put_item(TableName=self.names.users_table, Item=to_item(
+            {"user_id": str(user_id), "email": f"{user_id}@example.org", "name": "Other", "plan": "free"}))
+        return user_id
+
+    def submit(self, body: bytes, filename: str, reference_id: str = DEMO_ID,
+               user_id: uuid.UUID | None = None) -> tuple[str, JobRequested]:
+        job_id, user_id = uuid.uuid4(), user_id or self.user_id
+        key = f"{user_id}/{job_id}/input/{'input.vcf.gz' if filename.endswith('.gz') else 'input.vcf'}"
         self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=body)
-        request = JobRequested(job_id=job_id, user_id=self.user_id, reference_id=reference_id, input_key=key,
+        request = JobRequested(job_id=job_id, user_id=user_id, reference_id=reference_id, input_key=key,
                                input_filename=filename, submitted_at=datetime.now(UTC))
         self.jobs.create(request)
         Publisher(self.aws, self.names, "web").publish(request)
@@ -79,6 +86,25 @@ def annotator(start_service, tmp_path):
 
 def _sample(tmp_path: Path, count: int) -> bytes:
     return write_vcf(GENOME, tmp_path / f"sample-{count}.vcf", count).read_bytes()
+
+
+def test_one_users_burst_waits_behind_itself_not_in_front_of_another_users_job(gas, annotator, tmp_path):
+    # A standard queue hands the burst to both workers in turn and the other user's job starts after all of
+    # it; with the requests FIFO and grouped by user, the burst holds one worker and the other takes B at once.
+    body = _sample(tmp_path, 3000)
+    burst = [gas.submit(body, f"a-{n}.vcf")[0] for n in range(8)]
+    other = gas.submit(body, "b.vcf", user_id=gas.add_user())[0]
+    annotator()
+    started_b = gas.wait_status(other, "COMPLETED").started_at
+    assert started_b is not None
+    started_a = sorted(s for s in (gas.jobs.get(job).started_at for job in burst) if s is not None)
+    assert started_a and len([s for s in started_a if s < started_b]) <= 1, (started_a, started_b)
+    # ...and the burst ran one at a time (its lane), in the order it was sent.
+    for job in burst:
+        gas.wait_status(job, "COMPLETED", within=120)
+    runs = sorted((gas.jobs.get(job).started_at, gas.jobs.get(job).completed_at, n) for n, job in enumerate(burst))
+    assert [n for _, _, n in runs] == list(range(len(burst)))
+    assert all(done <= start for (_, done, _), (start, _, _) in zip(runs, runs[1:], strict=False))
 
 
 def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_path, queues):
