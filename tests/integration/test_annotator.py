@@ -1,5 +1,6 @@
 """The annotator service on the emulator: a good job, a bad job, a redelivery, and kill -9 mid-job."""
 
+import itertools
 import json
 import re
 import signal
@@ -104,7 +105,7 @@ def test_one_users_burst_waits_behind_itself_not_in_front_of_another_users_job(g
         gas.wait_status(job, "COMPLETED", within=120)
     runs = sorted((gas.jobs.get(job).started_at, gas.jobs.get(job).completed_at, n) for n, job in enumerate(burst))
     assert [n for _, _, n in runs] == list(range(len(burst)))
-    assert all(done <= start for (_, done, _), (start, _, _) in zip(runs, runs[1:], strict=False))
+    assert all(done <= start for (_, done, _), (start, _, _) in itertools.pairwise(runs))
 
 
 def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_path, queues):
