@@ -172,7 +172,7 @@ def moto_pid(endpoint: str) -> int:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"moto.server" in argv and port.encode() in argv:
+            if b"gas_tools.emulator" in argv and port.encode() in argv:
                 return int(entry.name)
     raise LookupError(f"no moto server on port {port}")
 

@@ -119,7 +119,7 @@ class Emulator:
     def __init__(self, port: int, log_path: Path):
         self.port = port
         self.endpoint = f"http://127.0.0.1:{port}"
-        self.child = Child("emulator", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        self.child = Child("emulator", [sys.executable, "-m", "gas_tools.emulator", "-H", "127.0.0.1", "-p", str(port)],
                            os.environ.copy(), log_path)
 
     def start(self, within: float = 60) -> None:
