@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYPROJECTS := pyproject.toml shared/pyproject.toml tools/pyproject.toml $(wildcard services/*/pyproject.toml)
 
-.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-pipeline bench-web test-localstack test-chaos test-containers check-deploy clean
+.PHONY: help install run test browser-deps lint typecheck unit integration schemas provision bench-startup bench-restore bench-pipeline bench-web bench-fairness test-localstack test-chaos test-containers check-deploy clean
 
 help:
 	@echo "make run          the embedded stack: moto server + the five services (Ctrl-C stops it)"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-restore    upgrade to all of a user's 20 archived results downloadable again"
 	@echo "make bench-pipeline   latency, throughput with 1/2/4 annotators, restore time, RSS, through the API"
 	@echo "make bench-web        Locust against the web app: one user with 1,000 jobs (p50/p95, errors)"
+	@echo "make bench-fairness   another user's job beside one user's burst of 100 (delay against one job's time)"
 
 # uv itself comes from PyPI into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -96,6 +97,9 @@ test-chaos: install
 
 bench-pipeline: install
 	$(BIN)/python bench/pipeline.py --latency-jobs 50 --window 60 --restore-jobs 20
+
+bench-fairness: install
+	$(BIN)/python bench/fairness.py --burst 100 --repeat 3
 
 bench-web: install
 	$(BIN)/python bench/web_load.py --jobs 1000 --users 20 --duration 60
