@@ -51,7 +51,7 @@ class Gas:
         self.s3.put_object(Bucket=self.names.bucket("inputs"), Key=key, Body=body)
         request = JobRequested(job_id=job_id, user_id=user_id, reference_id=reference_id, input_key=key,
                                input_filename=filename, submitted_at=datetime.now(UTC))
-        self.jobs.create(request)
+        self.jobs.create(request, input_size=len(body))  # the size the web app checked against the plan
         Publisher(self.aws, self.names, "web").publish(request)
         return str(job_id), request
 
@@ -106,6 +106,18 @@ def test_one_users_burst_waits_behind_itself_not_in_front_of_another_users_job(g
     runs = sorted((gas.jobs.get(job).started_at, gas.jobs.get(job).completed_at, n) for n, job in enumerate(burst))
     assert [n for _, _, n in runs] == list(range(len(burst)))
     assert all(done <= start for (_, done, _), (start, _, _) in itertools.pairwise(runs))
+
+
+def test_an_input_replaced_after_its_size_was_checked_fails_the_job(gas, annotator, tmp_path):
+    small = _sample(tmp_path, 50)
+    job_id, request = gas.submit(small, "small.vcf")
+    big = _sample(tmp_path, 5000)  # swapped in before any annotator ran (as a reused upload link would)
+    gas.s3.put_object(Bucket=gas.names.bucket("inputs"), Key=request.input_key, Body=big)
+    annotator()
+    job = gas.wait_status(job_id, "FAILED")
+    assert job.failure_reason and "changed after it was checked" in job.failure_reason
+    assert f"{len(big):,} bytes now, {len(small):,} when it was submitted" in job.failure_reason
+    assert not job.results
 
 
 def test_a_good_job_completes_with_results_message_and_mail(gas, annotator, tmp_path, queues):

@@ -122,7 +122,7 @@ class JobRunner:
             try:
                 with Lease(self._store, job_id, worker, self._settings.lease_seconds) as lease:
                     delivery().on_release(lease.give_up)
-                    self._run(request, worker, Path(scratch))
+                    self._run(request, worker, Path(scratch), claim.job.input_size if claim.job else 0)
             except Cancelled:
                 log.info("job %s was cancelled by its owner: stopped, nothing kept", job_id)
                 return  # the scratch directory goes with the with-block; the message is done
@@ -138,13 +138,21 @@ class JobRunner:
         if job and job.finished:
             self._announce(job)
 
-    def _run(self, request: JobRequested, worker: str, scratch: Path) -> None:
+    def _run(self, request: JobRequested, worker: str, scratch: Path, checked_size: int) -> None:
         job_id = str(request.job_id)
         progress = Throttled(lambda stage, n: self._progress(job_id, worker, stage, n),
                              self._settings.progress_interval)
         progress("fetching", 0)
         source = scratch / "input"
         self._s3.download_file(self._inputs, request.input_key, str(source))
+        size = source.stat().st_size
+        if checked_size and size != checked_size:
+            # The web app checked this size against the plan when the job was made, on a copy only GAS
+            # writes; a different size means the input was replaced since, and what was checked is gone.
+            log.warning("job %s: input is %d bytes, %d were checked at submission", job_id, size, checked_size)
+            self._store.fail(job_id, f"the input file changed after it was checked ({size:,} bytes now, "
+                                     f"{checked_size:,} when it was submitted); please upload it again", None)
+            return
         try:
             reference = self._references.local(request.reference_id)
             plan = self._users.plan(str(request.user_id))  # read where the effect happens, just before it
