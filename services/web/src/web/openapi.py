@@ -149,7 +149,7 @@ def document(server: str) -> dict[str, Any]:
                                 "hgvs": {"type": "boolean", "description": "with sample: HGVS notation"},
                                 "haplotypes": {"type": "boolean",
                                                "description": "with sample: haplotype-aware consequences"}}},
-                            status="201", errors=("400", "401", "403", "413")),
+                            status="201", errors=("400", "401", "403", "409", "410", "413", "429")),
                 "get": _op("The caller's jobs, newest first", _json({"type": "object", "properties": {
                     "jobs": {"type": "array", "items": job}, "next": {"type": ["string", "null"]}}}),
                     params=[{"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 100}},

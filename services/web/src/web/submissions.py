@@ -106,6 +106,11 @@ class Submissions:
         self._settings = settings
         self._tickets = URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="gas-upload-ticket")
 
+    @property
+    def ticket_lifetime(self) -> int:
+        """How long an upload ticket can be handed in: the upload link's lifetime and time to send the file."""
+        return self._settings.link_seconds * 4
+
     def _reference(self, reference_id: str) -> str:
         if not self._catalogue.reference(reference_id):
             raise SubmissionError(400, f"no reference genome {reference_id!r} is installed")
@@ -127,7 +132,7 @@ class Submissions:
 
     def _read_ticket(self, user: User, ticket: str) -> Ticket:
         try:
-            data: dict[str, Any] = self._tickets.loads(ticket, max_age=self._settings.link_seconds * 4)
+            data: dict[str, Any] = self._tickets.loads(ticket, max_age=self.ticket_lifetime)
         except SignatureExpired:
             raise SubmissionError(400, "the upload took too long; please upload the file again") from None
         except (BadSignature, UnicodeError):  # forged, cut, or not even text (a lone surrogate)
@@ -151,6 +156,11 @@ class Submissions:
         if existing is not None:  # the callback again: the job as it is
             return self._submit(user, upload.job_id, key, upload.filename, upload.reference_id, existing.input_size,
                                 upload.options)
+        record = self._stores.users.get(user.user_id)  # as it is now, not as the request began
+        if record is not None and self._stores.users.ticket_spent(record, upload.job_id):
+            # Its job was deleted: a replay (with the upload link used again) must not bring it back.
+            raise SubmissionError(410, "this upload was already submitted and its job deleted; "
+                                       "please upload the file again")
         size = self._inputs.size(upload.key)
         if size is None:
             size = self._inputs.size(key)  # an earlier try copied it and stopped before the job was made
@@ -247,6 +257,8 @@ class Submissions:
         if job.storage == ARCHIVING:  # the archiver is moving its files right now
             raise SubmissionError(409, "this job's results are being archived; try again in a minute")
         prefix = JobKeys(job.user_id, job.job_id).prefix
+        # First, so that a delete that stops part-way has already closed the ticket (deleting again is fine).
+        self._stores.users.spend_ticket(job.user_id, job.job_id, self.ticket_lifetime)
         self._inputs.delete_prefix(prefix)
         self._results.delete_prefix(prefix)
         self._stores.jobs.delete(job.job_id)

@@ -174,6 +174,8 @@ class User(_Record):
     created_at: str | None = None
     plan_changed_at: str | None = None
     sessions: dict[str, Session] = Field(default_factory=dict)
+    # Job ids whose upload ticket may not make a job again (its job was deleted), until the ticket expires.
+    spent_tickets: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("plan", mode="before")
     @classmethod

@@ -53,6 +53,26 @@ class UserStore:
             {"#sid": session_id, **{f"#s{i}": sid for i, sid in enumerate(stale)}},
             {":s": {"expires": Decimal(str(round(now_s + lifetime))), "tokens": dict(tokens or {})}})
 
+    def spend_ticket(self, user_id: str, job_id: str, lifetime: float) -> None:
+        """Remember that the upload ticket of `job_id` is used up (its job is being deleted) until the ticket
+        itself expires: replayed, it must not make the job again. Expired entries go on the way."""
+        item = self.table.update_if(user_id, "SET spent_tickets = if_not_exists(spent_tickets, :empty)",
+                                    "attribute_exists(user_id)", None, {":empty": {}})
+        if item is None:
+            return  # no record, no tickets: a user signs in (and gets a record) before uploading
+        now_s = time.time()
+        stale = [j for j, until in User.from_item(item).spent_tickets.items() if until < now_s and j != job_id]
+        removes = "".join(f" REMOVE spent_tickets.#j{i}" if i == 0 else f", spent_tickets.#j{i}"
+                          for i in range(len(stale)))
+        self.table.update_if(
+            user_id, "SET spent_tickets.#job = :until" + removes, "attribute_exists(spent_tickets)",
+            {"#job": job_id, **{f"#j{i}": j for i, j in enumerate(stale)}},
+            {":until": Decimal(str(round(now_s + lifetime)))})
+
+    @staticmethod
+    def ticket_spent(user: User, job_id: str) -> bool:
+        return user.spent_tickets.get(job_id, 0) > time.time()
+
     @staticmethod
     def session_live(user: User, session_id: str) -> bool:
         found = user.sessions.get(session_id)
