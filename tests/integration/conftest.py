@@ -148,7 +148,8 @@ class Queues:
 
         def more() -> bool:
             answer = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                              MessageAttributeNames=["All"], VisibilityTimeout=30)
+                                              MessageAttributeNames=["All"], VisibilityTimeout=30,
+                                              MessageSystemAttributeNames=["MessageGroupId"])
             for m in answer.get("Messages", []):
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                 if '"s3:TestEvent"' not in m["Body"]:

@@ -35,7 +35,9 @@ class WebSettings(ServiceSettings, RetentionSettings, MailSettings):
     premium_active_jobs: int = Field(20, ge=1, le=ACTIVE_JOBS_SEEN, description="and a Premium user")
     free_job_lanes: int = Field(1, ge=1, le=10, description="jobs of one Free user the annotators run at once; "
                                                             "the others wait behind them, not before other users")
-    premium_job_lanes: int = Field(2, ge=1, le=10, description="and of one Premium user")
+    # One each by default: fairness holds while the annotators have more slots than one user's lanes, and a
+    # single annotator on two cores (make run, compose) has two.
+    premium_job_lanes: int = Field(1, ge=1, le=10, description="and of one Premium user")
     signin_rate_per_minute: int = Field(20, ge=1, description="sign-in attempts (and dev tokens) per address")
     api_rate_per_minute: int = Field(600, ge=1, description="API requests per bearer token and per address")
     upload_rate_per_minute: int = Field(30, ge=1, description="upload grants per address")
