@@ -241,7 +241,10 @@ def test_upload_callback_creates_one_pending_job_and_one_request(alice, aws, nam
     assert first.headers["Location"] == again.headers["Location"] == f"/jobs/{upload_job(upload)}"
     job = alice.client.get(f"/api/v1/jobs/{upload_job(upload)}").get_json()
     assert job["status"] == "PENDING" and job["input_filename"] == "calls.vcf" and job["input_size"] == len(VCF)
-    requested = [decode(m["Body"]) for m in queues.receive("annotate", expect=2, wait=5)]
+    received = queues.receive("annotate", expect=2, wait=3)
+    assert len(received) == 1  # published twice with one id: the FIFO topic dropped the repeat
+    assert received[0]["Attributes"]["MessageGroupId"] == f"{alice.user_id}:0"  # Free: one lane
+    requested = [decode(m["Body"]) for m in received]
     assert {m.id for m in requested} == {stable_id(upload_job(upload), "job.requested")}
     # The job reads its own copy; the upload itself is gone.
     assert requested[0].data.input_key == f"{alice.user_id}/{upload_job(upload)}/input.vcf"
@@ -255,6 +258,26 @@ def upload_job(upload):
     return upload["fields"]["key"].split("/")[2]
 
 
+def test_a_users_jobs_go_to_that_users_lanes(aws, names, provisioned, globus_server, monkeypatch,
+                                             tmp_path_factory, queues):
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", globus_server.url)
+    install_demo(aws.client("s3"), names.bucket("references"), tmp_path_factory.getbasetemp())
+    settings = WebSettings(prefix=names.prefix, secret_key="k" * 40, deployment="development", dev_login=True,
+                           globus_client_id=CLIENT_ID, globus_client_secret=CLIENT_SECRET, web_url="http://localhost",
+                           premium_job_lanes=3)
+    browser = Browser(create_app(settings, aws=aws).test_client())
+    user = browser.sign_in("Bea", "bea@example.org")
+    assert browser.post("/plan", {"plan": "premium"}, page="/plan").status_code == 302
+    jobs = []
+    for n in range(6):
+        upload = browser.upload(VCF, f"{n}.vcf")
+        assert browser.submit(upload["ticket"]).headers["Location"] == f"/jobs/{upload_job(upload)}"
+        jobs.append(upload_job(upload))
+    groups = {decode(m["Body"]).data.job_id: m["Attributes"]["MessageGroupId"]
+              for m in queues.receive("annotate", expect=6, wait=5)}
+    assert groups == {uuid.UUID(job): f"{user}:{uuid.UUID(job).int % 3}" for job in jobs}
+
+
 def test_the_presigned_post_used_again_cannot_replace_what_was_checked(alice, aws, names):
     upload = alice.upload(VCF, "calls.vcf")
     job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
@@ -266,6 +289,22 @@ def test_the_presigned_post_used_again_cannot_replace_what_was_checked(alice, aw
     key = f"{alice.user_id}/{job_id}/input.vcf"
     body = aws.client("s3").get_object(Bucket=names.bucket("inputs"), Key=key)["Body"].read()
     assert body == VCF and job["input_size"] == len(VCF)
+
+
+def test_a_ticket_handed_in_again_after_its_job_was_deleted_makes_no_job(alice, aws, names):
+    upload = alice.upload(VCF, "calls.vcf")
+    job_id = alice.submit(upload["ticket"]).headers["Location"].rsplit("/", 1)[1]
+    assert alice.post(f"/jobs/{job_id}/cancel").headers["Location"] == f"/jobs/{job_id}"  # finished: deletable
+    assert alice.post(f"/jobs/{job_id}/delete").headers["Location"] == "/jobs"
+    again = requests.post(upload["url"], data=upload["fields"], files={"file": ("calls.vcf", VCF)}, timeout=10)
+    assert again.status_code == 204  # the upload link still works for its few minutes
+    replayed = alice.submit(upload["ticket"])
+    assert replayed.headers["Location"] == "/annotate"
+    assert "already submitted and its job deleted" in alice.text("/annotate")
+    assert alice.client.get(f"/jobs/{job_id}").status_code == 404
+    assert alice.client.get("/api/v1/jobs").get_json()["jobs"] == []
+    # A fresh upload of the same file is a new job, as it should be.
+    assert alice.submit(alice.upload(VCF, "calls.vcf")["ticket"]).headers["Location"].startswith("/jobs/")
 
 
 def test_free_plan_refuses_a_file_over_150_kb_and_premium_takes_it(alice, aws, names):
@@ -359,6 +398,27 @@ def test_jobs_list_is_newest_first_and_paginated_with_a_cursor_only_its_owner_ca
 
 
 # -- the job page in every state --------------------------------------------------------------------
+
+
+def test_a_failed_jobs_page_shows_the_offending_line_with_its_neighbours(alice, aws, names, ddb):
+    import gzip
+    records = [b"##fileformat=VCFv4.2", b"##source=caller", b"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+               b"chr1\t100\t.\tA\tC\t.\t.\tNOTE=<script>alert(1)</script>", b"chr1\t12x\t.\tA\tC\t.\t.\t.",
+               b"chr1\t300\t.\tG\tT\t.\t.\t.", b"chr1\t400\t.\tG\tT\t.\t.\t.", b"chr1\t500\t.\tG\tT\t.\t.\t."]
+    job_id = str(uuid.uuid4())
+    key = f"{alice.user_id}/{job_id}/input.vcf.gz"
+    aws.client("s3").put_object(Bucket=names.bucket("inputs"), Key=key, Body=gzip.compress(b"\n".join(records)))
+    seed_job(ddb, names.jobs_table, alice.user_id, job_id, status="FAILED", input_key=key, failure_line=5,
+             failure_reason="POS '12x' is not a positive whole number")  # as the annotator reports it
+    page = alice.text(f"/jobs/{job_id}")
+    excerpt = re.search(r'<pre[^>]*id="failure-excerpt">(.*?)</pre>', page, re.S)
+    assert excerpt, page
+    shown = re.findall(r'<span class="([^"]*)">\s*(\d+)  ([^<]*)</span>', excerpt.group(1))
+    assert [int(n) for _, n, _ in shown] == [3, 4, 5, 6, 7]
+    assert [n for css, n, _ in shown if "offending" in css] == ["5"] and "12x" in shown[2][2]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown[1][2] and "<script>alert" not in page
+    panel = alice.text(f"/jobs/{job_id}/panel")  # the live fragment, which replaces the panel as the job ends
+    assert 'id="failure-excerpt"' in panel
 
 
 def test_job_page_shows_progress_failure_countdown_archive_and_restore(alice, ddb, names):

@@ -3,15 +3,18 @@ explorer and its exports, delete and resubmit. Every job route answers 404 to an
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from botocore.exceptions import ClientError
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gas_shared.store.records import COMPLETED, Job, User
+from gas_shared.store.records import COMPLETED, FAILED, Job, User
 
 from ..access import jobs_page, owned_job, view_of
 from ..accounts import login_required, session_user
+from ..excerpt import Line, around
 from ..explorer import exports
 from ..explorer.exports import Ask, explorer_of
 from ..explorer.query import FilterError
@@ -21,6 +24,7 @@ from ..jobview import RESULT_LABELS, minutes_left
 from ..submissions import Options, SubmissionError
 from ..wiring import gas
 
+logger = logging.getLogger(__name__)
 blueprint = Blueprint("jobs", __name__)
 
 
@@ -141,7 +145,20 @@ def variants(job_id: str) -> str:
 
 
 def _panel(user: User, job: Job) -> dict[str, Any]:
-    return {"user": user, "job": view_of(user, job), "action": ActionForm(), "minutes_left": minutes_left}
+    return {"user": user, "job": view_of(user, job), "action": ActionForm(), "minutes_left": minutes_left,
+            "excerpt": _failure_excerpt(job)}
+
+
+def _failure_excerpt(job: Job) -> list[Line]:
+    """The offending line of a failed job's input and its neighbours (none when the input is gone or unreadable:
+    the reason and line number still say what to fix)."""
+    if job.status != FAILED or not job.failure_line:
+        return []
+    try:
+        return around(gas().inputs.chunks(job.input_key), job.failure_line)
+    except ClientError as e:
+        logger.info("no excerpt for job %s: %s", job.job_id, e)
+        return []
 
 
 def _files(job: Job) -> dict[str, Any]:
