@@ -421,13 +421,30 @@ def test_a_failed_jobs_page_shows_the_offending_line_with_its_neighbours(alice, 
     assert 'id="failure-excerpt"' in panel
 
 
+def test_a_waiting_jobs_place_counts_the_users_own_jobs_before_it_in_its_lane(alice, mallory, ddb, names):
+    def api_job_view(who, job_id):
+        return who.client.get(f"/api/v1/jobs/{job_id}").get_json()
+
+    table = names.jobs_table
+    seed_job(ddb, table, mallory.user_id, submitted_at="2026-11-20T09:00:00Z")  # someone else's: not ahead
+    seed_job(ddb, table, alice.user_id, status="COMPLETED", submitted_at="2026-11-20T09:30:00Z")  # done
+    running = seed_job(ddb, table, alice.user_id, status="RUNNING", submitted_at="2026-11-20T10:00:00Z")
+    waiting = [seed_job(ddb, table, alice.user_id, submitted_at=f"2026-11-20T10:0{n}:00Z") for n in (1, 2, 3)]
+    assert [api_job_view(alice, job)["queue_position"] for job in waiting] == [1, 2, 3]  # the RUNNING one too
+    assert "queue_position" not in api_job_view(alice, running)
+    assert "3 of your jobs ahead of it in your line" in alice.text(f"/jobs/{waiting[-1]}")
+    ddb.update_item(TableName=table, Key={"job_id": {"S": running}}, UpdateExpression="SET #s = :c",
+                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":c": {"S": "COMPLETED"}})
+    assert "Next in your line" in alice.text(f"/jobs/{waiting[0]}")
+
+
 def test_job_page_shows_progress_failure_countdown_archive_and_restore(alice, ddb, names):
     def page(**fields):
         return alice.text(f"/jobs/{seed_job(ddb, names.jobs_table, alice.user_id, **fields)}")
 
     pending = page()
     assert "Waiting for an annotator" in pending and 'id="queue-position"' in pending and 'data-live="true"' in pending
-    assert re.search(r"Next in line|Up to \d+ other jobs? waiting ahead of it", pending)
+    assert "Next in your line" in pending
     running = page(status="RUNNING", progress={"stage": "annotating", "variants": 12345})
     assert "Annotating variants" in running and "12,345 variants processed" in running
     starting = page(status="RUNNING")  # claimed, no progress written yet

@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import abort
 
+from gas_shared.contract.messages import lane_of
 from gas_shared.contract.times import parse_time
 from gas_shared.store.records import AVAILABLE, COMPLETED, PENDING, Job, User
 
 from .jobview import describe
+from .settings import ACTIVE_JOBS_SEEN
 from .wiring import gas
 
 CURSOR_FIELDS = frozenset({"job_id", "user_id", "submitted_at"})  # the jobs index's key
@@ -35,9 +37,22 @@ def owned_job(user: User, job_id: str) -> Job:
 
 
 def view_of(user: User, job: Job) -> dict[str, Any]:
-    depth = gas().queue_depth() if job.status == PENDING else None
+    pending = job.status == PENDING
     return describe(job, plan=user.plan, retention_seconds=gas().settings.free_retention_seconds,
-                    queue_depth=depth)
+                    queue_depth=gas().queue_depth() if pending else None,
+                    ahead=ahead_in_lane(user, job) if pending else None)
+
+
+def ahead_in_lane(user: User, job: Job) -> int:
+    """How many of the user's unfinished jobs are before this one in its lane (see JobRequested.message_group):
+    they run first. Counted with the plan's lanes now (a job submitted before a plan change keeps the lane it
+    was given, so this can be off by the jobs of one lane then)."""
+    lanes = gas().settings.job_lanes(user.plan)
+    lane = lane_of(uuid.UUID(job.job_id), lanes)
+    recent, _ = gas().stores.jobs.page(user.user_id, ACTIVE_JOBS_SEEN)
+    return sum(1 for other in recent
+               if other.job_id != job.job_id and not other.finished and other.submitted_at <= job.submitted_at
+               and lane_of(uuid.UUID(other.job_id), lanes) == lane)
 
 
 def encode_cursor(after: dict[str, Any] | None) -> str | None:

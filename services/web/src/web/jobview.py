@@ -32,7 +32,7 @@ RESULT_LABELS = {"vcf": "Annotated VCF (bgzipped)", "index": "Tabix index", "pla
 
 
 def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int | None = None,
-             at: datetime | None = None) -> dict[str, Any]:
+             ahead: int | None = None, at: datetime | None = None) -> dict[str, Any]:
     """The JSON shape of a job (the API's Job object); the pages render the same dict."""
     at = at or datetime.now(UTC)
     status = job.status
@@ -61,9 +61,12 @@ def describe(job: Job, *, plan: Plan, retention_seconds: int, queue_depth: int |
         "counts": _counts(job.counts),
         "results": sorted(job.results, key=_result_order) if status == COMPLETED else [],
     }
+    if status == PENDING and ahead is not None:
+        # The user's own unfinished jobs before it in its lane, which run first, one at a time; other users'
+        # jobs wait in lanes of their own and run beside them (fair scheduling), not before them.
+        view["queue_position"] = ahead
     if status == PENDING and queue_depth is not None:
-        # SQS's count of messages waiting (approximate, this job's own included): what is ahead of it, at most.
-        view["queue_position"] = max(0, queue_depth - 1)
+        view["queue_waiting"] = max(0, queue_depth - 1)  # every user's, approximate (SQS's count)
     if status == FAILED:
         view["failure"] = {"reason": job.failure_reason or "unknown", "line": job.failure_line or None}
     if storage == AVAILABLE and plan == FREE:

@@ -24,7 +24,10 @@ JOB = {
         "cancelled_at": {"type": ["string", "null"], "format": "date-time"},
         "progress": {"type": "object", "properties": {
             "stage": {"type": "string"}, "stage_label": {"type": "string"}, "variants": {"type": "integer"}}},
-        "queue_position": {"type": "integer", "description": "jobs waiting ahead (approximate), while PENDING"},
+        "queue_position": {"type": "integer", "description": "while PENDING: the caller's unfinished jobs before "
+                                                             "it in its lane, which run first"},
+        "queue_waiting": {"type": "integer", "description": "while PENDING: every user's jobs waiting "
+                                                            "(approximate; other users' run beside, not before)"},
         "finished": {"type": "boolean"},
         "storage": {"enum": [*get_args(Storage), None]},
         "retention_seconds_left": {"type": "integer", "description": "Free plan: until the results are archived"},

@@ -15,6 +15,7 @@ from .payloads import (
     RestoreRequested,
     S3TestEvent,
     UserPlanChanged,
+    lane_of,
 )
 from .registry import REGISTRY, Registry
 
@@ -38,5 +39,6 @@ __all__ = [
     "UserPlanChanged",
     "decode",
     "encode",
+    "lane_of",
     "new_message",
 ]

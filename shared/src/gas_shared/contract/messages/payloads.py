@@ -48,6 +48,11 @@ class _KeysOfTheJob(JobEvent):
         return self
 
 
+def lane_of(job_id: uuid.UUID, lanes: int) -> int:
+    """Which of its user's `lanes` a job waits in (see JobRequested.message_group)."""
+    return job_id.int % max(1, lanes)
+
+
 class JobRequested(JobEvent):
     """A user submitted an uploaded VCF for annotation."""
 
@@ -72,7 +77,7 @@ class JobRequested(JobEvent):
     def message_group(self, lanes: int = 1) -> str:
         """The user's lane this job waits in, picked by the job id (so a republished request lands in the same
         group, where FIFO deduplication drops it): a user has at most `lanes` jobs running at once."""
-        return f"{self.user_id}:{self.job_id.int % max(1, lanes)}"
+        return f"{self.user_id}:{lane_of(self.job_id, lanes)}"
 
 
 class JobCompleted(JobEvent):
