@@ -167,12 +167,16 @@ def test_a_visit_from_sign_in_to_sign_out(stack, browser, shots, tmp_path):
 
     # A file GAS cannot annotate: the job page turns to the failure and its line, and drops "submitted".
     bad = tmp_path / "broken.vcf"
-    bad.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\tx\t.\tA\tC\t.\t.\t.\n")
+    bad.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\tx\t.\tA\tC\t.\t.\t.\n"
+                   "chr1\t200\t.\tG\tT\t.\t.\t.\n")
     page.goto(base + "/annotate")
     page.set_input_files("#file", str(bad))
     page.click("#upload-button")
     expect(page.locator("#job-state[data-status=FAILED]")).to_be_attached(timeout=60_000)
     expect(page.locator("#failure")).to_contain_text("line 3")
+    # ...with the offending line among its neighbours, as the file has them.
+    expect(page.locator("#failure-excerpt span")).to_have_count(4)
+    expect(page.locator("#failure-excerpt .offending")).to_contain_text("chr1\tx")
     expect(page.locator(".alert-success")).to_have_count(0)
     page.screenshot(path=shots / "job-failed.png", full_page=True)
 
