@@ -239,6 +239,41 @@ def test_a_downgrade_then_a_quick_upgrade_ends_available(premium_life, services,
     assert all(queues.depth(key, dead=True) == 0 for key in ("downgrade", "restore", "thaw"))
 
 
+def test_an_upgrade_sends_one_mail_for_all_the_results_it_brings_back(life, services):
+    running = services()
+    jobs = [life.complete_job() for _ in range(4)]
+    for job_id in jobs:
+        life.wait_storage(job_id, ARCHIVED)
+    life.set_plan("premium")
+    for job_id in jobs:
+        life.wait_storage(job_id, AVAILABLE)
+    wait_until(life.mail, 10, what="the mail")
+    wait_until(lambda: all(life.published("job.restored", j) for j in jobs), 10, what="every job.restored")
+    # Redelivered: a restore request for each job again. Nothing more is sent.
+    for job_id in jobs:
+        (requested,) = life.published("restore.requested", job_id)
+        life.publisher.publish(requested.data, message_id=requested.id)
+    wait_until(lambda: len(logged(running["thawer"], "handled restore.requested")) >= 2 * len(jobs), 30,
+               what="the repeats handled")
+    (mail,) = life.mail()
+    assert mail["subject"] == "GAS: 4 results are available again"
+    assert {line.rsplit("/", 1)[-1] for line in mail["body"].splitlines() if line.startswith("- ")} == set(jobs)
+
+    # The next upgrade's mail names only what that upgrade brought back.
+    life.set_plan("free")
+    for job_id in jobs[:2]:
+        life.jobs.delete(job_id)
+    for job_id in jobs[2:]:
+        life.wait_storage(job_id, ARCHIVED, within=60)
+    life.set_plan("premium")
+    for job_id in jobs[2:]:
+        life.wait_storage(job_id, AVAILABLE)
+    wait_until(lambda: len(life.mail()) == 2, 20, what="the second upgrade's mail")
+    (second,) = [m for m in life.mail() if m["subject"] != mail["subject"]]
+    assert second["subject"] == "GAS: 2 results are available again"
+    assert {line.rsplit("/", 1)[-1] for line in second["body"].splitlines() if line.startswith("- ")} == set(jobs[2:])
+
+
 def test_duplicate_and_late_messages_repeat_no_effect(life, services, queues):
     running = services()
     job_id = life.complete_job()

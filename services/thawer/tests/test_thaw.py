@@ -33,8 +33,21 @@ def test_an_s3_event_for_a_foreign_key_or_bucket_is_permanent(bucket, key):
         thawer.object_restored(event)
 
 
+def _job(n: int, name: str = "trio.vcf") -> Job:
+    return Job(job_id=f"j{n}", user_id="u1", submitted_at="2026-11-23T10:00:00Z", input_filename=name)
+
+
 def test_the_restored_mail_names_the_file_and_links_the_job():
-    job = Job(job_id="j1", user_id="u1", submitted_at="2026-11-23T10:00:00Z", input_filename="trio <1>.vcf")
-    subject, body = restored(job, "https://gas.example/")
+    subject, body = restored([_job(1, "trio <1>.vcf")], "https://gas.example/")
     assert subject == "GAS: the results of \"trio 1.vcf\" are available again"
     assert "https://gas.example/jobs/j1" in body
+
+
+def test_an_upgrades_mail_lists_every_result_back_and_counts_past_twenty():
+    subject, body = restored([_job(n) for n in range(3)], "https://gas.example")
+    assert subject == "GAS: 3 results are available again"
+    assert [line for line in body.splitlines() if line.startswith("- ")] == [
+        f'- "trio.vcf": https://gas.example/jobs/j{n}' for n in range(3)]
+    _, body = restored([_job(n) for n in range(25)], "https://gas.example")
+    listed = [line for line in body.splitlines() if line.startswith("- ")]
+    assert len(listed) == 21 and listed[-1] == "- and 5 more: https://gas.example/jobs"

@@ -10,18 +10,23 @@ import logging
 
 from gas_shared.contract.keys import job_of, stable_id
 from gas_shared.contract.messages import JobRestored, ObjectRestored, RestoreRequested
-from gas_shared.contract.times import now
+from gas_shared.contract.times import now, parse_time
 from gas_shared.runtime.consumer import Deferred, PermanentError, defer_while_busy, delivery, recheck_delay
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.jobs import JobStore
-from gas_shared.store.records import AVAILABLE, RESTORING, Job
+from gas_shared.store.records import AVAILABLE, COMPLETED, RESTORING, Job
 from gas_shared.store.results import ResultObjects, Thaw
 from gas_shared.store.users import UserStore
 
 from . import notices
 
 log = logging.getLogger(__name__)
+
+
+def _epoch(stamp: str | None) -> float:
+    moment = parse_time(stamp)
+    return moment.timestamp() if moment else 0.0
 
 
 class Thawer:
@@ -77,9 +82,29 @@ class Thawer:
         defer_while_busy(self._jobs.once_per_cycle(job, "restored_notified", lambda: self._notify(job)))
 
     def _notify(self, job: Job) -> None:
+        """One mail per upgrade, not one per job: the thaw that leaves none of the user's jobs restoring sends
+        it, for every result back since the upgrade (or since the last such mail). Each thaw writes its own
+        job first and reads the others consistently, so of two that end together at least one sees both done;
+        the claim on the user's record lets only one of them send."""
+        user = self._users.get(job.user_id)
         to = self._users.recipient(job.user_id)
-        if to is None:
+        if user is None or to is None:
             log.warning("user %s has no e-mail address; not notified", job.user_id)
             return
-        subject, body = notices.restored(job, self._web_url)
+        others = [self._jobs.get(listed.job_id) for listed in self._jobs.of_user(job.user_id)
+                  if listed.job_id != job.job_id and listed.status == COMPLETED]
+        current = [other for other in others if other is not None]
+        restoring = [other.job_id for other in current if other.storage == RESTORING]
+        if restoring:
+            log.info("job %s is back; the mail waits for %d more restoring", job.job_id, len(restoring))
+            return
+        since = max(_epoch(user.plan_changed_at), user.restore_digest.upto if user.restore_digest else 0.0)
+        back = sorted((j for j in [job, *current]
+                       if j.job_id == job.job_id or (j.storage == AVAILABLE and _epoch(j.restored_at) > since)),
+                      key=lambda j: _epoch(j.restored_at))
+        upto = max(_epoch(j.restored_at) for j in back)
+        if not self._users.claim_restore_digest(job.user_id, upto, job.job_id):
+            log.info("job %s: another job's mail covers it", job.job_id)
+            return
+        subject, body = notices.restored(back, self._web_url)
         self._mailer.send(to, subject, body)

@@ -162,6 +162,11 @@ class Session(_Record):
     tokens: dict[str, str] = Field(default_factory=dict)
 
 
+class RestoreDigest(_Record):
+    upto: float
+    job: str
+
+
 class User(_Record):
     """A GAS user: profile, plan and signed-in sessions. A user without a plan is on the Free plan."""
 
@@ -174,6 +179,8 @@ class User(_Record):
     created_at: str | None = None
     plan_changed_at: str | None = None
     sessions: dict[str, Session] = Field(default_factory=dict)
+    # The last "available again" mail: up to which restored_at (epoch seconds) it covered, and whose thaw sent it.
+    restore_digest: RestoreDigest | None = None
     # Job ids whose upload ticket may not make a job again (its job was deleted), until the ticket expires.
     spent_tickets: dict[str, float] = Field(default_factory=dict)
 

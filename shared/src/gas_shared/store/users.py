@@ -69,6 +69,17 @@ class UserStore:
             {"#job": job_id, **{f"#j{i}": j for i, j in enumerate(stale)}},
             {":until": Decimal(str(round(now_s + lifetime)))})
 
+    def claim_restore_digest(self, user_id: str, upto: float, job_id: str) -> bool:
+        """Whether `job_id`'s thaw sends the mail for every result that came back up to `upto` (epoch seconds
+        of the latest restored_at it covers): true for the first to claim it, and for that same job again (a
+        retried send); false when another job's mail covers as much or more."""
+        mark = Decimal(str(round(upto, 6)))
+        return self.table.update_if(
+            user_id, "SET restore_digest = :d",
+            "attribute_exists(user_id) AND (attribute_not_exists(restore_digest) OR restore_digest.upto < :u"
+            " OR (restore_digest.upto = :u AND restore_digest.job = :j))",
+            None, {":d": {"upto": mark, "job": job_id}, ":u": mark, ":j": job_id}) is not None
+
     @staticmethod
     def ticket_spent(user: User, job_id: str) -> bool:
         return user.spent_tickets.get(job_id, 0) > time.time()
