@@ -203,7 +203,8 @@ def test_a_worker_stopped_mid_job_frees_it_for_the_next_at_once_and_the_message_
     """SIGTERM with a short drain: the lease is given up (not waited out: 120 s here), and the message is
     sent again rather than counted as a failed receive."""
     first = annotator(GAS_LEASE_SECONDS="120", GAS_DRAIN_SECONDS="0.2")
-    job_id, _ = gas.submit(_sample(tmp_path, 400_000), "big.vcf")  # a few seconds of work
+    variants = 1_000_000  # several seconds of work: more than a stop takes, even on a busy machine
+    job_id, _ = gas.submit(_sample(tmp_path, variants), "big.vcf")
     wait_until(lambda: gas.jobs.get(job_id).progress.stage == "annotating",
                60, every=0.05, what="the job under way")
     assert first.stop(signal.SIGTERM, timeout=15) == 0
@@ -213,7 +214,7 @@ def test_a_worker_stopped_mid_job_frees_it_for_the_next_at_once_and_the_message_
 
     second = annotator(GAS_LEASE_SECONDS="120")
     job = gas.wait_status(job_id, "COMPLETED", within=90)  # well inside the first worker's lease
-    assert job.counts.variants == 400_000 and job.attempts == 1
+    assert job.counts.variants == variants and job.attempts == 1
     wait_until(lambda: gas.published("job.completed", job_id) and gas.mail(), 20, what="message and mail")
     handled = [line for line in second.log() if line["message"].startswith("handled job.requested")]
     assert [int(line["attempt"]) for line in handled] == [1]  # a fresh message, not a second receive

@@ -1,4 +1,5 @@
-"""`python -m gas_tools.emulator -H HOST -p PORT`: moto's server, with two fixes to its FIFO long poll.
+"""`python -m gas_tools.emulator -H HOST -p PORT`: moto's server, with two fixes to its FIFO long poll and one
+to its state dump.
 
 GAS's job requests wait on a FIFO queue, one user's group behind the job of that user in flight. moto's long
 poll (1) waits for "any visible message", which group-held messages always are, so each waiting receive spins
@@ -7,12 +8,18 @@ of a group freed meanwhile (or of a new message in a group that was busy then) i
 poll ends, up to 20 s later. AWS does neither. Here a wait among held messages sleeps a moment between looks
 (new messages still wake it at once) and the groups in flight are read at every look. Only the embedded stack
 and the tests run this; AWS and LocalStack are not affected.
+
+The state dump (`/moto-api/data.json`, where the tests read the e-mail SES "sent") reads every S3 key's
+restore status; a restore that ends on that read tells its bucket, and when the bucket was deleted since
+(another test's), the whole dump fails with NoSuchBucket. Here that read leaves such a key as it is.
 """
 
 from __future__ import annotations
 
 import sys
 
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import FakeKey
 from moto.server import main as moto_main
 from moto.sqs.models import Queue
 
@@ -40,7 +47,18 @@ def _wait_for_messages(self: Queue, timeout: int) -> None:
         self._messages_lock.wait_for(lambda: self.messages, timeout=timeout)
 
 
+_key_status = FakeKey.status
+
+
+def _status_of_a_key(self: FakeKey) -> str | None:
+    try:
+        return _key_status.fget(self)  # type: ignore[attr-defined, no-any-return]
+    except MissingBucket:  # its bucket is gone: nobody to tell that its restore ended
+        return self._status
+
+
 def main() -> None:
+    FakeKey.status = property(_status_of_a_key)  # type: ignore[assignment, method-assign]
     Queue.wait_for_messages = _wait_for_messages  # type: ignore[method-assign]
     Queue.pending_message_groups = property(_LiveGroups)  # type: ignore[assignment]
     moto_main(sys.argv[1:])
