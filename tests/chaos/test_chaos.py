@@ -72,7 +72,7 @@ def test_kill_9_of_each_worker_in_turn_loses_nothing_and_doubles_nothing(load, r
     gas.wait(restored, 120, "every job restored")
     settle(queues, "annotate", "archive", "restore", "thaw")
 
-    books = gas.account(expect=LIFECYCLE, mails_per_job=2)  # "is annotated", "available again"
+    books = gas.account(expect=LIFECYCLE, upgraded=True)  # "is annotated", then one "available again" a user
     record("kill -9 of each worker in turn", {**books.summary(), "kills": kills, "phases": gas.phases})
     assert books.lost == [] and books.doubled == {}
     assert all(queues.depth(k, dead=True) == 0 for k in ("annotate", "archive", "restore", "thaw"))
@@ -98,7 +98,7 @@ def test_an_emulator_outage_of_30_s_is_ridden_out(load, run, backend, queues):
     wait_until(lambda: annotator.status("/readyz") == 200, 30, what="ready again")
     settle(queues, "annotate")
 
-    books = gas.account(expect={"job.completed": 1}, mails_per_job=1)
+    books = gas.account(expect={"job.completed": 1}, upgraded=False)
     retried = [line for line in annotator.log() if line.get("level") == "WARNING"]
     record("emulator paused for 30 s", {**books.summary(), "outage_s": 30, "warnings_logged": len(retried)})
     assert books.lost == [] and books.doubled == {}
@@ -115,7 +115,7 @@ def test_every_message_published_twice_repeats_no_effect(load, run, queues):
     gas.wait(restored, 120, "every job restored")
     settle(queues, "annotate", "archive", "restore", "thaw")
 
-    books = gas.account(expect=LIFECYCLE, mails_per_job=2)
+    books = gas.account(expect=LIFECYCLE, upgraded=True)
     cycles = {gas.jobs.get(j).cycle for j in gas.submitted}
     record("every message published twice", {**books.summary(), "duplicated_publishes": "all",
                                               "cycles": sorted(cycles), "phases": gas.phases})
@@ -146,7 +146,7 @@ def test_poison_of_every_kind_ends_in_the_dead_letter_queues_and_the_load_comple
     gas.wait(archived, 120, "every job archived")
 
     dead = {q: len(queues.receive(q, dead=True, wait=60, expect=n)) for q, n in sent.items()}
-    books = gas.account(expect={"job.completed": 1, "job.archived": 1}, mails_per_job=1)
+    books = gas.account(expect={"job.completed": 1, "job.archived": 1}, upgraded=False)
     record("poison mixed into the load", {**books.summary(), "poison_sent": sum(sent.values()),
                                           "dead_lettered": dead, "kinds": list(poison)})
     assert dead == sent
@@ -169,7 +169,7 @@ def test_a_rolling_restart_by_sigterm_finishes_or_releases_work_and_loses_none(l
     gas.wait(lambda job: job.status == "COMPLETED", 180, "every job completed")
     settle(queues, "annotate")
 
-    books = gas.account(expect={"job.completed": 1}, mails_per_job=1)
+    books = gas.account(expect={"job.completed": 1}, upgraded=False)
     record("rolling restart by SIGTERM", {**books.summary(), "restarts": len(exits), "exit_codes": exits})
     assert exits == [0, 0, 0]
     assert books.lost == [] and books.doubled == {}

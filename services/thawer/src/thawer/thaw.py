@@ -10,12 +10,13 @@ import logging
 
 from gas_shared.contract.keys import job_of, stable_id
 from gas_shared.contract.messages import JobRestored, ObjectRestored, RestoreRequested
+from gas_shared.contract.plans import PREMIUM
 from gas_shared.contract.times import now, parse_time
 from gas_shared.runtime.consumer import Deferred, PermanentError, defer_while_busy, delivery, recheck_delay
 from gas_shared.runtime.mail import Mailer
 from gas_shared.runtime.publisher import Publisher
 from gas_shared.store.jobs import JobStore
-from gas_shared.store.records import AVAILABLE, COMPLETED, RESTORING, Job
+from gas_shared.store.records import ARCHIVED, ARCHIVING, AVAILABLE, COMPLETED, RESTORING, Job
 from gas_shared.store.results import ResultObjects, Thaw
 from gas_shared.store.users import UserStore
 
@@ -94,9 +95,12 @@ class Thawer:
         others = [self._jobs.get(listed.job_id) for listed in self._jobs.of_user(job.user_id)
                   if listed.job_id != job.job_id and listed.status == COMPLETED]
         current = [other for other in others if other is not None]
-        restoring = [other.job_id for other in current if other.storage == RESTORING]
+        # A Premium user's archived results are all on their way back (the restorer asks for them in turn, so
+        # some are not RESTORING yet): the mail waits for them too.
+        coming = {RESTORING, ARCHIVED, ARCHIVING} if user.plan == PREMIUM else {RESTORING}
+        restoring = [other.job_id for other in current if other.storage in coming]
         if restoring:
-            log.info("job %s is back; the mail waits for %d more restoring", job.job_id, len(restoring))
+            log.info("job %s is back; the mail waits for %d more on their way", job.job_id, len(restoring))
             return
         since = max(_epoch(user.plan_changed_at), user.restore_digest.upto if user.restore_digest else 0.0)
         back = sorted((j for j in [job, *current]
