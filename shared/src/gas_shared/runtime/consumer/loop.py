@@ -206,12 +206,15 @@ class Consumer:
     def _defer(self, message: Message, seconds: float, deferrals: int, why: str) -> None:
         """Send the body again, delayed, then delete this copy; if the send fails, retry by visibility."""
         delay = max(0, min(MAX_DELAY, round(seconds)))
-        if delay and self.queue.fifo:
-            # No per-message delay on FIFO: wait invisible, keeping the message's place in its group (this
-            # counts as a receive; on the annotate queue deferrals are rare: a job whose lease is still held).
+        if delay and self.queue.fifo and attempt_of(message) < self.queue.max_receives() - 1:
+            # No per-message delay on FIFO: wait invisible, keeping the message's place in its group. That
+            # counts as a receive, so before the redrive policy would take it, a fresh copy goes instead
+            # (sent again below, undelayed: it waits its turn at the end of its group).
             self.queue.set_visibility(message, delay)
             log.info("deferred for %ss by visibility: %s", delay, why)
             return
+        if self.queue.fifo:
+            delay = 0
         try:
             self.queue.send_again(message, delay, deferrals)
         except Exception as e:
