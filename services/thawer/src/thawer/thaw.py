@@ -87,12 +87,15 @@ class Thawer:
         it, for every result back since the upgrade (or since the last such mail). Each thaw writes its own
         job first and reads the others consistently, so of two that end together at least one sees both done;
         the claim on the user's record lets only one of them send."""
-        user = self._users.get(job.user_id)
-        to = self._users.recipient(job.user_id)
+        user = self._users.get(job.user_id)  # one read: the recipient and the digest's state
+        to = self._users.recipient_of(user)
         if user is None or to is None:
             log.warning("user %s has no e-mail address; not notified", job.user_id)
             return
-        others = [self._jobs.get(listed.job_id) for listed in self._jobs.of_user(job.user_id)
+        # The index may lag: a job it shows still on its way is read again (consistently); the others, back
+        # already, are taken as listed, so a thaw costs reads of the few in flight, not of every job.
+        others = [listed if listed.storage == AVAILABLE else self._jobs.get(listed.job_id)
+                  for listed in self._jobs.of_user(job.user_id)
                   if listed.job_id != job.job_id and listed.status == COMPLETED]
         current = [other for other in others if other is not None]
         # A Premium user's archived results are all on their way back (the restorer asks for them in turn, so

@@ -105,7 +105,11 @@ class UserStore:
 
     def recipient(self, user_id: str) -> Recipient | None:
         """Where the user's e-mail goes; None for a user without an address on file."""
-        user = self.get(user_id)
+        return self.recipient_of(self.get(user_id))
+
+    @staticmethod
+    def recipient_of(user: User | None) -> Recipient | None:
+        """Where the e-mail of a user already read goes (None without an address)."""
         return Recipient(user.email, user.name) if user and user.email else None
 
     def change_plan(self, user_id: str, plan: Plan) -> Plan | None:
